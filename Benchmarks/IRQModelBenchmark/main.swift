@@ -1,0 +1,135 @@
+// IRQModelBenchmark: the cost of the model's hot path, in release mode, outside any test.
+//
+//   swift run -c release IRQModelBenchmark [iterations]
+//
+// Measures allocate + activate + compose + free of one MSI-X vector through a three-level
+// hierarchy (pci-msi → hyperv-vpci → x86-vector) on a 256-CPU system, with 100 and with
+// 100,000 other IRQs live, side by side in one run, and the heap bytes per live IRQ.
+import Glibc
+import IRQModel
+
+struct Bench {
+    static func name<T: RawRepresentable>(_ text: String, as type: T.Type) -> T where T.RawValue == String {
+        guard let value = T(rawValue: text) else { preconditionFailure("bad name \(text)") }
+        return value
+    }
+
+    static let system = name("bench", as: SystemName.self)
+
+    /// A 256-CPU x86 system with a Hyper-V bus and `devices` PCI devices on it.
+    static func world(devices: Int) throws -> World {
+        var world = World()
+        _ = try world.apply(.createSystem(SystemSpec(name: system, architecture: .x86_64, cpuCount: 256, extendedDestinationID: true)))
+        _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
+            name: name("vector", as: DomainName.self), parent: nil, configuration: .x86Vector(reservedVectors: []))))
+        let guid = HyperVInstanceID(bytes: Array(0..<16))
+        _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
+            name: name("vpci", as: DomainName.self), parent: name("vector", as: DomainName.self),
+            configuration: .hypervVPCI(activatePolicy: .firstPresent, protocolVersion: .v1_4, instanceID: guid))))
+        for index in 0..<devices {
+            let bdf = try PCIAddress(parsing: "0000:\(hex(index / 32)):\(hex(index % 32)).0")
+            _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
+                name: name("dev\(index)", as: DomainName.self), parent: name("vpci", as: DomainName.self),
+                configuration: .pciMSI(device: bdf, msixTableSize: nil))))
+        }
+        return world
+    }
+
+    static func hex(_ value: Int) -> String {
+        let digits = String(value, radix: 16)
+        return digits.count == 1 ? "0" + digits : digits
+    }
+
+    /// Fills the world with `count` live IRQs: the first 40,000 activated (vectors are finite:
+    /// 256 CPUs × 202), the rest allocated and reserved, as Linux's reservation mode allows.
+    static func populate(_ world: inout World, count: Int, devices: Int) throws {
+        var remaining = count
+        var device = 0
+        while remaining > 0 {
+            let batch = min(remaining, 2000)
+            let request = AllocationRequest(count: batch, type: .msix, activate: count - remaining < 40_000)
+            _ = try world.apply(.allocateIRQs(system: system, domain: name("dev\(device % devices)", as: DomainName.self), request: request))
+            remaining -= batch
+            device += 1
+        }
+    }
+
+    /// One measured operation: allocate and activate one vector, read its message, free it.
+    static func operation(_ world: inout World, domain: DomainName) throws -> UInt32 {
+        guard case .irqsAllocated(let virqs) = try world.apply(.allocateIRQs(
+            system: system, domain: domain, request: AllocationRequest(count: 1, type: .msix))), let virq = virqs.first
+        else { preconditionFailure("no IRQ") }
+        let data = try world.system(system).messageView(virq)?.message.data ?? 0
+        _ = try world.apply(.free(system: system, virq: virq))
+        return data
+    }
+
+    static func measure(_ label: String, live: Int, iterations: Int) throws -> Double {
+        let devices = 64
+        var world = try world(devices: devices)
+        try populate(&world, count: live, devices: devices - 1)
+        let domain = name("dev\(devices - 1)", as: DomainName.self)
+        var checksum: UInt32 = 0
+        for _ in 0..<min(2000, iterations) { checksum &+= try operation(&world, domain: domain) }  // warm-up
+        var samples: [Int64] = []
+        samples.reserveCapacity(iterations)
+        let clock = ContinuousClock()
+        for _ in 0..<iterations {
+            let start = clock.now
+            checksum &+= try operation(&world, domain: domain)
+            let elapsed = clock.now - start
+            samples.append(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000)
+        }
+        samples.sort()
+        let median = Double(samples[samples.count / 2])
+        let p99 = Double(samples[samples.count * 99 / 100])
+        print("\(label): live IRQs \(live), median \(Int(median)) ns, p99 \(Int(p99)) ns (checksum \(checksum))")
+        return median
+    }
+
+    /// Resident memory from /proc/self/statm (the heap only grows while populating).
+    static func heapBytes() -> Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var size = 0
+        var resident = 0
+        guard withUnsafeMutablePointer(to: &size, { sizePointer in
+            withUnsafeMutablePointer(to: &resident) { fscanf_pair(file, sizePointer, $0) }
+        }) else { return 0 }
+        return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    private static func fscanf_pair(_ file: UnsafeMutablePointer<FILE>, _ first: UnsafeMutablePointer<Int>, _ second: UnsafeMutablePointer<Int>) -> Bool {
+        var buffer = [CChar](repeating: 0, count: 128)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return false }
+        let fields = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: " ")
+        guard fields.count >= 2, let a = Int(fields[0]), let b = Int(fields[1]) else { return false }
+        first.pointee = a
+        second.pointee = b
+        return true
+    }
+
+    static func memoryPerIRQ(count: Int) throws -> Double {
+        var world = try world(devices: 64)
+        let before = heapBytes()
+        try populate(&world, count: count, devices: 63)
+        let after = heapBytes()
+        let perIRQ = Double(after - before) / Double(count)
+        let live = try world.system(system).liveIRQs.count
+        print("memory: \(live) live IRQs, \(after - before) resident bytes, \(Int(perIRQ)) bytes per IRQ (event trail included)")
+        return perIRQ
+    }
+}
+
+let iterations = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000
+do {
+    let small = try Bench.measure("alloc+activate+compose+free", live: 100, iterations: iterations)
+    let large = try Bench.measure("alloc+activate+compose+free", live: 100_000, iterations: iterations)
+    let again = try Bench.measure("alloc+activate+compose+free", live: 100, iterations: iterations)
+    let baseline = min(small, again)
+    print("ratio 100,000 live / 100 live: \(Double(Int(large / baseline * 100)) / 100)")
+    _ = try Bench.memoryPerIRQ(count: 100_000)
+} catch {
+    print("benchmark failed: \(error)")
+    exit(1)
+}

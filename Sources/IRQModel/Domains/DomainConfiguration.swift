@@ -1,0 +1,64 @@
+/// A contiguous range of GIC SPIs, `[base, base + count)`.
+public struct SPIRange: Hashable, Sendable, Codable, CustomStringConvertible {
+    public let base: UInt32
+    public let count: UInt32
+    public init(base: UInt32, count: UInt32) {
+        self.base = base
+        self.count = count
+    }
+    /// The INTIDs as a closed range; nil when empty.
+    public var intids: ClosedRange<UInt32>? { count == 0 ? nil : base...(base + count - 1) }
+    public var description: String { count == 0 ? "none" : "\(base)-\(base + count - 1)" }
+}
+
+/// How the arm64 Hyper-V vPCI domain's activate picks the temporary effective CPU that its
+/// create-interrupt request names (`hv_pci_vec_irq_domain_activate`).
+public enum HyperVActivatePolicy: String, Hashable, Sendable, Codable, CaseIterable {
+    /// Upstream: `cpumask_first(cpu_present_mask)` for every IRQ.
+    case firstPresent = "first-present"
+    /// The rejected v4 proposal, flaw included: a per-system cursor that never yields CPU 0.
+    case roundRobin = "round-robin"
+}
+
+/// The kind-specific configuration of a new domain (api.md: the members beside `kind`).
+public enum DomainConfiguration: Hashable, Sendable, Codable {
+    /// `reservedVectors`: extra system vectors excluded on every CPU (e.g. 0x32 with a legacy PIC).
+    case x86Vector(reservedVectors: [Vector])
+    /// `spis` SPIs (INTIDs 32 ..< 32 + spis, at most 988); `mbi`: SPI ranges for message-based SPIs.
+    case gicv3(distributorBase: UInt64, spis: UInt32, mbi: [SPIRange])
+    /// The ITS register frame; the translater is at +0x10040.
+    case gicv3ITS(itsBase: UInt64)
+    case gicv2m(frameBase: UInt64, spis: SPIRange)
+    /// `instanceID`: the VMBus instance GUID of the vPCI bus (it yields the retarget device id).
+    case hypervVPCI(activatePolicy: HyperVActivatePolicy, protocolVersion: HyperVProtocolVersion, instanceID: HyperVInstanceID)
+    /// `msixTableSize`: the device's MSI-X table size if known (bounds MSI-X indices and sizes
+    /// the ITS event space as `msi_domain_get_hwsize` does).
+    case pciMSI(device: PCIAddress, msixTableSize: Int?)
+
+    public var kind: DomainKind {
+        switch self {
+        case .x86Vector: .x86Vector
+        case .gicv3: .gicv3
+        case .gicv3ITS: .gicv3ITS
+        case .gicv2m: .gicv2m
+        case .hypervVPCI: .hypervVPCI
+        case .pciMSI: .pciMSI
+        }
+    }
+
+    /// The largest number of SPIs a GICv3 distributor has (INTIDs 32..1019).
+    public static let maximumSPIs: UInt32 = 988
+}
+
+/// What is needed to create a domain.
+public struct DomainSpec: Hashable, Sendable, Codable {
+    public var name: DomainName
+    public var parent: DomainName?
+    public var configuration: DomainConfiguration
+
+    public init(name: DomainName, parent: DomainName?, configuration: DomainConfiguration) {
+        self.name = name
+        self.parent = parent
+        self.configuration = configuration
+    }
+}

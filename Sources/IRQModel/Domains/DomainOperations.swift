@@ -1,0 +1,150 @@
+/// The verbs a domain kind implements for its own level: the shape of the kernel's
+/// `struct irq_domain_ops` plus the chip callbacks msid needs (`irq_set_affinity`,
+/// `irq_compose_msi_msg`). One hierarchy walker (`System+Allocate`, `System+Activate`, ...)
+/// owns ordering and rollback and calls these one level at a time; a kind implements only its
+/// own level. Defaults: no activate/deactivate op, set_affinity goes to the parent
+/// (`irq_chip_set_affinity_parent`), and the kind does not compose.
+protocol DomainOperations: Sendable {
+    /// The value to store back in the domain.
+    var asState: DomainState { get }
+
+    /// Reserves this level for `request.count` consecutive IRQs (can fail; nothing is left
+    /// behind when it does). Mirrors the kind's `alloc` op.
+    mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant
+
+    /// Undoes exactly a grant of `allocate` whose command failed later.
+    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext)
+
+    /// Releases one IRQ's level (the kind's `free` op; the core frees one IRQ at a time).
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect]
+
+    /// Programs the hardware for one IRQ (the kind's `activate` op); called innermost first.
+    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> [HardwareEffect]
+
+    /// Undoes `activate`; called outermost first.
+    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> [HardwareEffect]
+
+    /// The chip's set_affinity with `target` = requested ∩ online (never empty).
+    mutating func setAffinity(_ irq: inout IRQDescriptor, depth: Int, to target: CPUSet, context: LevelContext) throws(ModelError) -> AffinityStep
+
+    /// Composes the message for `irq` when this kind composes (`irq_compose_msi_msg`).
+    mutating func compose(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) -> Composition?
+
+    /// A CPU went offline or came online (`irq_matrix_offline` / `irq_matrix_online`).
+    mutating func cpuStateChanged(_ cpu: CPUID, online: Bool)
+
+    /// What `GET .../domains/{domain}` reports.
+    func occupancy(context: LevelContext) -> DomainOccupancy
+}
+
+extension DomainOperations {
+    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {}
+    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> [HardwareEffect] { [] }
+    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> [HardwareEffect] { [] }
+    mutating func setAffinity(_ irq: inout IRQDescriptor, depth: Int, to target: CPUSet, context: LevelContext) throws(ModelError) -> AffinityStep { .forward }
+    mutating func compose(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) -> Composition? { nil }
+    mutating func cpuStateChanged(_ cpu: CPUID, online: Bool) {}
+}
+
+/// What an allocation asks of one level.
+struct LevelRequest {
+    let domainName: DomainName
+    let firstVirq: VirtualIRQ
+    /// IRQs in this block: the MSI count, or 1 for an MSI-X entry.
+    let count: Int
+    /// IRQs in the whole client request (the ITS provisions a new device for all of them).
+    let totalCount: Int
+    let type: MSIType
+    let managed: Bool
+    /// The requested affinity (all CPUs by default).
+    let affinity: CPUSet
+    let device: PCIAddress
+    let msixTableSize: Int?
+    /// The hwirqs the child level chose for this level (SPIs, LPIs), if it chose.
+    let childHwirqs: [HardwareIRQ]?
+}
+
+/// What one level granted: a hwirq and a state per IRQ, and what to ask the parent for.
+struct LevelGrant {
+    var hwirqs: [HardwareIRQ]
+    var states: [LevelState]
+    var parentHwirqs: [HardwareIRQ]? = nil
+    var effects: [HardwareEffect] = []
+    /// x86 managed reservations per IRQ, for an exact rollback.
+    var managedReservations: [[VectorMatrix.ManagedReservation]] = []
+    /// The ITS device was created by this grant.
+    var createdITSDevice = false
+}
+
+/// The system facts and cursors a level may use.
+struct LevelContext {
+    let architecture: Architecture
+    let extendedDestinationID: Bool
+    let hardwareIDs: [UInt64]
+    let online: CPUSet
+    let present: CPUSet
+    let domainName: DomainName
+    /// The GICv3 distributor base on arm64 (the Hyper-V host's answer names it).
+    let distributorBase: UInt64?
+    var cursors: HyperVCursors
+
+    var allCPUs: CPUSet { present }
+    func apicID(_ cpu: CPUID) -> APICID { APICID(rawValue: UInt32(truncatingIfNeeded: hardwareIDs[cpu.index])) }
+    func mpidr(_ cpu: CPUID) -> MPIDR { MPIDR(rawValue: hardwareIDs[cpu.index]) }
+}
+
+/// The per-system cursors of pci-hyperv.c's two round-robins.
+public struct HyperVCursors: Hashable, Sendable, Codable {
+    /// The rejected v4 activate's static cursor (starts at 0).
+    public internal(set) var activate = CPUID(0)
+    /// `hv_compose_multi_msi_req_get_cpu`'s cursor (starts at -1, i.e. nil).
+    public internal(set) var multiMSI: CPUID?
+    public init() {}
+}
+
+/// The outcome of one level's set_affinity.
+enum AffinityStep {
+    /// Not this level's business: ask the parent (`irq_chip_set_affinity_parent`).
+    case forward
+    /// Nothing moved.
+    case unchanged
+    /// The target moved; `recompose` is `IRQ_SET_MASK_OK` (the MSI level recomposes and
+    /// rewrites the message) as opposed to `IRQ_SET_MASK_OK_DONE`.
+    case moved(recompose: Bool, effects: [HardwareEffect])
+}
+
+/// A composed message and the effects composing it had (Hyper-V talks to the host).
+struct Composition {
+    let message: MSIMessage
+    let effects: [HardwareEffect]
+}
+
+/// Occupancy of a domain's number space.
+public struct DomainOccupancy: Hashable, Sendable, Codable {
+    /// What is counted: "vectors", "spis", "lpis", "msi-indices", "virqs".
+    public var unit: String
+    public var used: Int
+    public var free: Int
+    /// Per-CPU vector counters (x86) or LPIs routed per CPU (ITS).
+    public var perCPU: [CPUOccupancy]?
+    /// x86: IRQs holding a reservation rather than a vector.
+    public var reserved: Int?
+    /// Sub-ranges (MBI ranges, ITS devices), when the kind has them.
+    public var ranges: [RangeOccupancy]?
+}
+
+public struct CPUOccupancy: Hashable, Sendable, Codable {
+    public var cpu: CPUID
+    public var online: Bool
+    public var available: Int?
+    public var allocated: Int
+    public var managed: Int?
+    public var managedAllocated: Int?
+}
+
+public struct RangeOccupancy: Hashable, Sendable, Codable {
+    public var name: String
+    public var first: UInt32
+    public var count: Int
+    public var used: Int
+}

@@ -1,0 +1,144 @@
+/// A GICv3 ITS (drivers/irqchip/irq-gic-v3-its.c) under the GICv3 root. hwirq = LPI INTID;
+/// each PCI device gets an ITS device with a contiguous LPI range and an event space; the event
+/// id travels in the MSI data and the DeviceID out of band.
+///
+/// LPI pool: first fit over free ranges, not aligned, merging on free (`alloc_lpi_range`,
+/// `free_lpi_range`), initially `[8192, 65536)` (16 ID bits).
+public struct GICv3ITSDomain: Hashable, Sendable, Codable {
+    public static let firstLPI: UInt32 = 8192
+    public static let lpiLimit: UInt32 = 1 << 16
+    /// `GITS_TRANSLATER`, the doorbell every device writes.
+    public static let translaterOffset: UInt64 = 0x1_0040
+
+    public let itsBase: UInt64
+    /// Free LPI ranges, sorted and disjoint, adjacent ranges merged (canonical).
+    public internal(set) var freeLPIs: [Range<UInt32>]
+    public internal(set) var devices: [PCIAddress: ITSDevice]
+    /// LPIs routed to each CPU (`its_read_lpi_count`), kept apart for managed and other IRQs.
+    public internal(set) var lpiCounts: [UInt32]
+    public internal(set) var managedLPICounts: [UInt32]
+
+    init(itsBase: UInt64, cpuCount: Int) {
+        self.itsBase = itsBase
+        self.freeLPIs = [GICv3ITSDomain.firstLPI ..< GICv3ITSDomain.lpiLimit]
+        self.devices = [:]
+        self.lpiCounts = Array(repeating: 0, count: cpuCount)
+        self.managedLPICounts = Array(repeating: 0, count: cpuCount)
+    }
+
+    /// The ITS doorbell address.
+    public var translaterAddress: UInt64 { itsBase &+ GICv3ITSDomain.translaterOffset }
+
+    public var freeLPICount: Int { freeLPIs.reduce(0) { $0 + $1.count } }
+
+    /// `its_lpi_alloc`: first fit; when no range fits, halve the request until one does.
+    /// - Returns: the range, possibly shorter than `count`; nil when not even one LPI is free.
+    mutating func allocateLPIs(_ count: Int) -> Range<UInt32>? {
+        var wanted = count
+        while wanted > 0 {
+            if let index = freeLPIs.firstIndex(where: { $0.count >= wanted }) {
+                let range = freeLPIs[index]
+                let taken = range.lowerBound ..< range.lowerBound + UInt32(wanted)
+                if taken.upperBound == range.upperBound {
+                    freeLPIs.remove(at: index)
+                } else {
+                    freeLPIs[index] = taken.upperBound ..< range.upperBound
+                }
+                return taken
+            }
+            wanted /= 2
+        }
+        return nil
+    }
+
+    /// `free_lpi_range`: insert in order and merge with neighbours.
+    mutating func releaseLPIs(_ range: Range<UInt32>) {
+        let index = freeLPIs.firstIndex(where: { $0.lowerBound > range.lowerBound }) ?? freeLPIs.endIndex
+        freeLPIs.insert(range, at: index)
+        if index + 1 < freeLPIs.count, freeLPIs[index].upperBound == freeLPIs[index + 1].lowerBound {
+            freeLPIs[index] = freeLPIs[index].lowerBound ..< freeLPIs[index + 1].upperBound
+            freeLPIs.remove(at: index + 1)
+        }
+        if index > 0, freeLPIs[index - 1].upperBound == freeLPIs[index].lowerBound {
+            freeLPIs[index - 1] = freeLPIs[index - 1].lowerBound ..< freeLPIs[index].upperBound
+            freeLPIs.remove(at: index)
+        }
+    }
+
+    /// `its_pci_msi_prepare`: the number of events to provision for a device: the request and
+    /// the domain's hardware size (MSI-X table size) rounded up to a power of two, at least 32
+    /// for DeviceID 0 (aliasing devices share it).
+    static func provisionedEvents(requested: Int, hardwareSize: Int, deviceID: UInt32) -> Int {
+        let wanted = max(requested, hardwareSize, 1)
+        let power = 1 << countOrder(wanted)
+        return deviceID == 0 ? max(power, 32) : power
+    }
+
+    /// The CPU choice of `its_select_cpu` for an IRQ (NUMA nodes not modelled):
+    /// `cpumask_pick_least_loaded` over `candidates` with the IRQ's own kind of count; strict
+    /// `<`, so ties go to the lowest-numbered CPU.
+    func leastLoadedCPU(in candidates: CPUSet, managed: Bool) -> CPUID? {
+        var best: CPUID?
+        var fewest = UInt32.max
+        for cpu in candidates where cpu.index < lpiCounts.count {
+            let count = managed ? managedLPICounts[cpu.index] : lpiCounts[cpu.index]
+            if count < fewest {
+                best = cpu
+                fewest = count
+            }
+        }
+        return best
+    }
+
+    private enum CodingKeys: String, CodingKey { case itsBase, freeLPIs, devices, lpiCounts, managedLPICounts }
+
+    /// Devices are encoded as a list in PCI address order, so equal domains encode equally.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        itsBase = try container.decode(UInt64.self, forKey: .itsBase)
+        freeLPIs = try container.decode([Range<UInt32>].self, forKey: .freeLPIs)
+        let list = try container.decode([ITSDevice].self, forKey: .devices)
+        devices = Dictionary(list.map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
+        lpiCounts = try container.decode([UInt32].self, forKey: .lpiCounts)
+        managedLPICounts = try container.decode([UInt32].self, forKey: .managedLPICounts)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(itsBase, forKey: .itsBase)
+        try container.encode(freeLPIs, forKey: .freeLPIs)
+        try container.encode(devices.values.sorted { $0.device < $1.device }, forKey: .devices)
+        try container.encode(lpiCounts, forKey: .lpiCounts)
+        try container.encode(managedLPICounts, forKey: .managedLPICounts)
+    }
+
+    mutating func countLPI(on cpu: CPUID, managed: Bool, delta: Int32) {
+        if managed {
+            managedLPICounts[cpu.index] = UInt32(Int32(managedLPICounts[cpu.index]) + delta)
+        } else {
+            lpiCounts[cpu.index] = UInt32(Int32(lpiCounts[cpu.index]) + delta)
+        }
+    }
+}
+
+/// An ITS device (`struct its_device`): one per PCI device with live LPIs.
+public struct ITSDevice: Hashable, Sendable, Codable {
+    /// The PCI device it serves.
+    public let device: PCIAddress
+    /// The DeviceID: the PCI requester ID under an identity msi-map.
+    public let deviceID: UInt32
+    public let lpiBase: UInt32
+    /// Entries of the device's ITT: `max(2, provisioned events)`.
+    public let ittEntries: Int
+    /// Allocated events; its size is the number of LPIs the device got.
+    public internal(set) var events: FixedBitmap
+
+    public var lpis: Range<UInt32> { lpiBase ..< lpiBase + UInt32(events.bitCount) }
+}
+
+/// The ITS level of one IRQ.
+public struct ITSLevel: Hashable, Sendable, Codable {
+    public let eventID: UInt32
+    /// The collection (target CPU) after MAPTI/MOVI; nil while not activated.
+    public internal(set) var collection: CPUID?
+}

@@ -1,0 +1,25 @@
+extension PCIMSIDomain: DomainOperations {
+    var asState: DomainState { .pciMSI(self) }
+
+    /// The per-device MSI level: hwirq = MSI or MSI-X index. Composition and the device write
+    /// (`msi_domain_activate`) are done by the walker, which knows the composing parent.
+    mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
+        let indices = allocate(count: request.count, type: request.type)
+        return LevelGrant(hwirqs: indices, states: indices.map { _ in .pciMSI })
+    }
+
+    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+        for index in grant.hwirqs { release(index) }
+    }
+
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect] {
+        release(level.hwirq)
+        return []
+    }
+
+    func occupancy(context: LevelContext) -> DomainOccupancy {
+        let capacity = capacity(of: mode ?? .msix)
+        return DomainOccupancy(unit: mode == .msi ? "msi-vectors" : "msix-entries", used: indices.setCount,
+                               free: capacity - indices.setCount)
+    }
+}

@@ -1,0 +1,55 @@
+/// One level of an IRQ in one domain (`struct irq_data`): the domain, the hwirq it uses there,
+/// and the kind's per-IRQ state (`chip_data`).
+public struct IRQLevel: Hashable, Sendable, Codable {
+    public let domain: DomainID
+    public let hwirq: HardwareIRQ
+    public internal(set) var state: LevelState
+}
+
+/// A kind's per-IRQ state.
+public enum LevelState: Hashable, Sendable, Codable {
+    case pciMSI
+    case x86Vector(X86VectorLevel)
+    /// The CPU the SPI's `GICD_IROUTER` names; nil until the first set_affinity (the
+    /// distributor's reset routing). Unused for LPIs.
+    case gicv3(routedCPU: CPUID?)
+    case gicv3ITS(ITSLevel)
+    case gicv2m
+    case hypervVPCI(HyperVLevel)
+}
+
+/// One live interrupt (`struct irq_desc` with its chain of `irq_data`): levels outermost first,
+/// from the device's `pci-msi` level to the root controller's. The affinity, effective affinity
+/// and state are shared by all levels (`irq_common_data`).
+///
+/// Invariants: `effectiveCPU` is nil unless activated, and when set lies in the online CPUs;
+/// a managed IRQ's affinity never changes; `message` is what the device writes for this IRQ
+/// (for a multi-MSI block the block's message with this IRQ's index added to the data).
+public struct IRQDescriptor: Hashable, Sendable, Codable {
+    public let virq: VirtualIRQ
+    public let device: PCIAddress
+    public let type: MSIType
+    /// The first virq of the allocation this IRQ belongs to, and its size. An MSI block (count
+    /// > 1) is freed as one; MSI-X entries are independent.
+    public let blockBase: VirtualIRQ
+    public let blockSize: Int
+    public let managed: Bool
+    /// The requested affinity; nil means the default (all CPUs).
+    public internal(set) var affinity: CPUSet?
+    public internal(set) var levels: [IRQLevel]
+    public internal(set) var effectiveCPU: CPUID?
+    public internal(set) var activated = false
+    public internal(set) var masked = true
+    /// A managed IRQ shut down because no CPU of its mask is online (`IRQD_MANAGED_SHUTDOWN`).
+    public internal(set) var managedShutdown = false
+    /// The IRQ runs outside its requested affinity (vector exhaustion or hotplug).
+    public internal(set) var affinityBroken = false
+    public internal(set) var message: MSIMessage?
+
+    /// The index of this IRQ in its device's MSI or MSI-X space (the `pci-msi` level's hwirq).
+    public var index: UInt32 { levels[0].hwirq.rawValue }
+    /// Whether this IRQ is part of a multi-MSI block.
+    public var isMultiMSI: Bool { type == .msi && blockSize > 1 }
+    /// Whether this IRQ is the one of its block that writes the device.
+    public var writesDevice: Bool { !isMultiMSI || virq == blockBase }
+}

@@ -1,0 +1,169 @@
+extension System {
+    /// Starts an IRQ as `irq_startup` does: a managed IRQ with no online CPU in its mask is only
+    /// marked shut down (`IRQ_STARTUP_ABORT`); otherwise every level is activated innermost first
+    /// (`irq_domain_activate_irq`; a failing level deactivates those done), the `pci-msi` level
+    /// composes and writes the message, the IRQ is unmasked, and the affinity is applied
+    /// (`irq_setup_affinity`: requested ∩ online, or all online CPUs). Starting a started IRQ
+    /// does nothing.
+    mutating func startup(_ virq: VirtualIRQ) throws(ModelError) {
+        var irq = try irq(virq)
+        guard !irq.activated else { return }
+        let mask = (irq.affinity ?? present).intersection(online)
+        if irq.managed && mask.isEmpty {
+            irq.managedShutdown = true
+            store(irq)
+            return
+        }
+        irq.managedShutdown = false
+        var activatedDepths: [Int] = []
+        do {
+            for depth in irq.levels.indices.reversed() {
+                let effects = try withLevel(irq.levels[depth].domain) { (operations, context) throws(ModelError) in
+                    try operations.activate(&irq, depth: depth, context: &context)
+                }
+                record(effects, virq: virq)
+                activatedDepths.append(depth)
+            }
+        } catch {
+            for depth in activatedDepths.reversed() { deactivateLevel(&irq, depth: depth) }
+            throw error
+        }
+        irq.activated = true
+        composeAndWrite(&irq)
+        unmask(&irq)
+        setupAffinity(&irq, mask: mask)
+        store(irq)
+    }
+
+    /// `irq_setup_affinity`: requested ∩ online (all online CPUs when that is empty) through the
+    /// hierarchy; on success a non-managed IRQ's affinity becomes that mask, as
+    /// `irq_do_set_affinity` copies it. After an activation that already broke the affinity
+    /// (x86 vector exhaustion) the attempt would fail the same way, so it is skipped.
+    private mutating func setupAffinity(_ irq: inout IRQDescriptor, mask: CPUSet) {
+        guard !irq.affinityBroken else { return }
+        let target = mask.isEmpty ? online : mask
+        guard (try? applyAffinity(&irq, target: target)) != nil, !irq.managed else { return }
+        irq.affinity = target == present ? nil : target
+    }
+
+    /// `irq_shutdown`: mask, then deactivate every level outermost first; the device's message
+    /// is zeroed (`msi_domain_deactivate`). A managed IRQ shut down by hotplug stops being one.
+    mutating func shutdown(_ irq: inout IRQDescriptor) {
+        guard irq.activated else {
+            irq.managedShutdown = false
+            return
+        }
+        if !irq.masked {
+            irq.masked = true
+            record([.masked], virq: irq.virq)
+        }
+        if irq.writesDevice {
+            record([.messageWritten(device: irq.device, type: irq.type, index: irq.index,
+                                    message: MSIMessage(addressHi: 0, addressLo: 0, data: 0))], virq: irq.virq)
+        }
+        setMessage(&irq, nil)
+        for depth in irq.levels.indices { deactivateLevel(&irq, depth: depth) }
+        irq.activated = false
+        irq.effectiveCPU = nil
+        irq.affinityBroken = false
+    }
+
+    private mutating func deactivateLevel(_ irq: inout IRQDescriptor, depth: Int) {
+        let effects = withLevel(irq.levels[depth].domain) { operations, context in
+            operations.deactivate(&irq, depth: depth, context: context)
+        }
+        record(effects, virq: irq.virq)
+    }
+
+    /// The MSI level's part of activation and of a recompose (`msi_domain_activate`,
+    /// `irq_chip_compose_msi_msg`, `pci_msi_domain_write_msg`): the composing level is the
+    /// `pci-msi` domain's parent. The other IRQs of a multi-MSI block do not write the device:
+    /// their message is the block's with their index added to the data.
+    mutating func composeAndWrite(_ irq: inout IRQDescriptor) {
+        guard irq.levels.count > 1 else { return }
+        var message: MSIMessage?
+        if irq.isMultiMSI && irq.virq != irq.blockBase, let first = try? self.irq(irq.blockBase), let blockMessage = first.message {
+            var derived = blockMessage
+            derived.data = blockMessage.data &+ (irq.virq.rawValue - irq.blockBase.rawValue)
+            message = derived
+            if case .hypervVPCI(var state) = irq.levels[1].state {
+                state.answer = derived
+                irq.levels[1].state = .hypervVPCI(state)
+            }
+        } else {
+            let composition = withLevel(irq.levels[1].domain) { operations, context in
+                operations.compose(&irq, depth: 1, context: &context)
+            }
+            if let composition {
+                record(composition.effects, virq: irq.virq)
+                message = composition.message
+            }
+        }
+        guard let message else { return }
+        if irq.writesDevice {
+            record([.messageWritten(device: irq.device, type: irq.type, index: irq.index, message: message)], virq: irq.virq)
+        }
+        setMessage(&irq, message)
+    }
+
+    /// Updates the IRQ's message and the decode index.
+    mutating func setMessage(_ irq: inout IRQDescriptor, _ message: MSIMessage?) {
+        if let old = irq.message {
+            decodeIndex[old]?.removeAll { $0 == irq.virq }
+            if decodeIndex[old]?.isEmpty == true { decodeIndex[old] = nil }
+        }
+        irq.message = message
+        if let message { decodeIndex[message, default: []].insertSorted(irq.virq) }
+    }
+
+    /// `unmask_irq`: on x86 Hyper-V the unmask retargets (`hv_irq_unmask` →
+    /// `hv_irq_retarget_interrupt`); on arm64 the unmask hook is empty: no hypercall.
+    mutating func unmask(_ irq: inout IRQDescriptor) {
+        guard irq.masked else { return }
+        retargetIfHyperV(irq)
+        irq.masked = false
+        record([.unmasked], virq: irq.virq)
+    }
+
+    /// The x86 Hyper-V retarget hypercall for the IRQ's current vector and effective CPU.
+    mutating func retargetIfHyperV(_ irq: IRQDescriptor) {
+        guard architecture == .x86_64, irq.levels.count > 2, case .hypervVPCI(let hyperV) = domain(irq.levels[1].domain).state,
+              let request = hyperV.retarget(for: irq, depth: 1, context: context(for: irq.levels[1].domain))
+        else { return }
+        record([.hyperVRetarget(request)], virq: irq.virq)
+    }
+
+    // MARK: Commands
+
+    mutating func activate(_ virq: VirtualIRQ) throws(ModelError) { try startup(virq) }
+
+    mutating func deactivate(_ virq: VirtualIRQ) throws(ModelError) {
+        var irq = try irq(virq)
+        shutdown(&irq)
+        store(irq)
+    }
+
+    /// `mask_irq`: sets the mask (device mask bit and, where the parent has one, the parent's).
+    mutating func mask(_ virq: VirtualIRQ) throws(ModelError) {
+        var irq = try irq(virq)
+        guard irq.activated else { throw .irqNotActivated(system: name, virq: virq) }
+        guard !irq.masked else { return }
+        irq.masked = true
+        record([.masked], virq: virq)
+        store(irq)
+    }
+
+    mutating func unmask(_ virq: VirtualIRQ) throws(ModelError) {
+        var irq = try irq(virq)
+        guard irq.activated else { throw .irqNotActivated(system: name, virq: virq) }
+        unmask(&irq)
+        store(irq)
+    }
+}
+
+extension Array where Element == VirtualIRQ {
+    /// Keeps the decode index's lists ascending, so equal systems have equal indexes.
+    mutating func insertSorted(_ virq: VirtualIRQ) {
+        insert(virq, at: firstIndex(where: { $0 > virq }) ?? endIndex)
+    }
+}

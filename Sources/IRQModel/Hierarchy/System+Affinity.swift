@@ -1,0 +1,57 @@
+/// What a set_affinity did.
+public struct AffinityReport: Hashable, Sendable, Codable {
+    public let virq: VirtualIRQ
+    public let requested: CPUSet
+    public let effectiveCPU: CPUID?
+    public let message: MSIMessage?
+    /// The events the change caused (vector move, route write, ITS MOVI, recompose, retarget).
+    public let events: [HardwareEvent]
+}
+
+extension System {
+    /// `irq_set_affinity` from a client: the requested CPUs must exist and include an online
+    /// one (-EINVAL), and a managed IRQ's affinity cannot be changed (-EIO). A started IRQ is
+    /// moved through the hierarchy (`applyAffinity`); one not yet started only stores the mask.
+    /// The requested mask, not its intersection with the online CPUs, becomes the affinity.
+    mutating func setAffinity(_ virq: VirtualIRQ, to requested: CPUSet) throws(ModelError) -> AffinityReport {
+        var irq = try irq(virq)
+        guard let requested = try validatedAffinity(requested) else { throw .emptyCPUSet }
+        guard !irq.managed else { throw .managedAffinityImmutable(virq: virq) }
+        let target = requested.intersection(online)
+        guard !target.isEmpty else { throw .noOnlineCPUInAffinity(requested: requested, online: online) }
+        let mark = events.mark
+        if irq.activated { try applyAffinity(&irq, target: target) }
+        irq.affinity = requested == present ? nil : requested
+        irq.affinityBroken = false
+        store(irq)
+        let caused = events.events.suffix(Int(events.nextSequence.rawValue - mark.next.rawValue))
+        return AffinityReport(virq: virq, requested: requested, effectiveCPU: irq.effectiveCPU, message: irq.message,
+                              events: Array(caused))
+    }
+
+    /// `irq_do_set_affinity` on a started IRQ with `target` = requested ∩ online: the MSI level
+    /// asks its parent (`msi_domain_set_affinity` → `irq_chip_set_affinity_parent`), each level
+    /// forwards until one routes: the x86 vector domain (new vector, `IRQ_SET_MASK_OK`: the MSI
+    /// level recomposes and rewrites the message), the GIC (IROUTER) or the ITS (MOVI), both
+    /// `IRQ_SET_MASK_OK_DONE`. On x86 Hyper-V the move is done masked and the unmask that follows
+    /// retargets, so an unmasked IRQ is retargeted at once and a masked one at its next unmask.
+    /// Nothing changes when the chosen level throws.
+    mutating func applyAffinity(_ irq: inout IRQDescriptor, target: CPUSet) throws(ModelError) {
+        for depth in irq.levels.indices.dropFirst() {
+            let step = try withLevel(irq.levels[depth].domain) { (operations, context) throws(ModelError) in
+                try operations.setAffinity(&irq, depth: depth, to: target, context: context)
+            }
+            switch step {
+            case .forward:
+                continue
+            case .unchanged:
+                return
+            case .moved(let recompose, let effects):
+                record(effects, virq: irq.virq)
+                if recompose { composeAndWrite(&irq) }
+                if !irq.masked { retargetIfHyperV(irq) }
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+/// What a client asks for when allocating IRQs through a device's `pci-msi` domain.
+public struct AllocationRequest: Hashable, Sendable, Codable {
+    public var count: Int
+    public var type: MSIType
+    /// The requested affinity; nil means all CPUs.
+    public var affinity: CPUSet?
+    public var managed: Bool
+    /// Activate (start) every IRQ after allocating it.
+    public var activate: Bool
+
+    public init(count: Int, type: MSIType, affinity: CPUSet? = nil, managed: Bool = false, activate: Bool = true) {
+        self.count = count
+        self.type = type
+        self.affinity = affinity
+        self.managed = managed
+        self.activate = activate
+    }
+}
+
+extension System {
+    /// Allocates `request.count` IRQs through the hierarchy above the `pci-msi` domain `name`
+    /// (`__irq_domain_alloc_irqs`): the lowest free run of virqs, then every level from the
+    /// outermost inward, each choosing its hwirqs (and telling its parent which to take). A
+    /// failure at any level rolls back every level already done, innermost first, and the virqs;
+    /// the system is then as it was. With `request.activate`, each IRQ is started, and a failed
+    /// start frees the whole allocation again.
+    /// - Returns: the virqs, ascending.
+    mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> [VirtualIRQ] {
+        let msiID = try domainID(name)
+        let msiDomain = domain(msiID)
+        guard case .pciMSI(let pci) = msiDomain.state else { throw .notAnMSIDomain(domain: name, kind: msiDomain.kind) }
+        try pci.validate(count: request.count, type: request.type)
+        let path = path(from: msiID)
+        if request.type == .msi && request.count > 1, let parentID = msiDomain.parent {
+            let parent = domain(parentID)
+            guard parent.kind.supportsMultiMSI else {
+                throw .multiMSIUnsupported(requested: request.count, parent: parent.name, parentKind: parent.kind)
+            }
+        }
+        let affinity = try validatedAffinity(request.affinity) ?? present
+
+        // MSI is one block; MSI-X allocates entry by entry (`nr_irqs` = 1 each), every entry
+        // taking the lowest free virq and, at each level, the lowest free hwirq.
+        let blocks = request.type == .msi ? [request.count] : Array(repeating: 1, count: request.count)
+        var allocated: [VirtualIRQ] = []
+        allocated.reserveCapacity(request.count)
+        do {
+            for size in blocks {
+                allocated += try allocateBlock(size: size, path: path, request: request, device: pci, affinity: affinity)
+            }
+        } catch {
+            for virq in allocated.reversed() { release(virq) }
+            throw error
+        }
+        if request.activate {
+            do {
+                for virq in allocated { try startup(virq) }
+            } catch {
+                for virq in allocated.reversed() { release(virq) }
+                throw error
+            }
+        }
+        return allocated
+    }
+
+    /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`).
+    private mutating func allocateBlock(size: Int, path: [DomainID], request: AllocationRequest, device pci: PCIMSIDomain,
+                                        affinity: CPUSet) throws(ModelError) -> [VirtualIRQ] {
+        let base = try virqs.allocate(count: size)
+        var grants: [(id: DomainID, request: LevelRequest, grant: LevelGrant)] = []
+        var childHwirqs: [HardwareIRQ]?
+        do {
+            for id in path {
+                let levelRequest = LevelRequest(
+                    domainName: domain(id).name, firstVirq: base, count: size, totalCount: request.count, type: request.type,
+                    managed: request.managed, affinity: affinity, device: pci.device,
+                    msixTableSize: pci.msixTableSize, childHwirqs: childHwirqs)
+                let grant = try withLevel(id) { (operations, context) throws(ModelError) in
+                    try operations.allocate(levelRequest, context: context)
+                }
+                grants.append((id, levelRequest, grant))
+                childHwirqs = grant.parentHwirqs
+            }
+        } catch {
+            for done in grants.reversed() {
+                withLevel(done.id) { operations, context in operations.rollback(done.grant, of: done.request, context: context) }
+            }
+            for offset in 0..<size { virqs.free(VirtualIRQ(rawValue: base.rawValue + UInt32(offset))) }
+            throw error
+        }
+
+        var allocated: [VirtualIRQ] = []
+        for offset in 0..<size {
+            let virq = VirtualIRQ(rawValue: base.rawValue + UInt32(offset))
+            let levels = grants.map { IRQLevel(domain: $0.id, hwirq: $0.grant.hwirqs[offset], state: $0.grant.states[offset]) }
+            let irq = IRQDescriptor(virq: virq, device: pci.device, type: request.type, blockBase: base,
+                                    blockSize: size, managed: request.managed, affinity: request.affinity,
+                                    levels: levels)
+            if irqs.count <= Int(virq.rawValue) {
+                irqs.append(contentsOf: repeatElement(nil, count: Int(virq.rawValue) + 1 - irqs.count))
+            }
+            irqs[Int(virq.rawValue)] = irq
+            allocated.append(virq)
+        }
+        for id in path { domains[id.index]?.allocatedIRQs += size }
+        for grant in grants { record(grant.grant.effects, virq: base) }
+        return allocated
+    }
+
+    /// Validates a requested affinity: not empty, only CPUs the system has.
+    func validatedAffinity(_ affinity: CPUSet?) throws(ModelError) -> CPUSet? {
+        guard let affinity else { return nil }
+        guard !affinity.isEmpty else { throw .emptyCPUSet }
+        guard affinity.isSubset(of: present) else { throw .cpusOutOfRange(cpus: affinity, cpuCount: cpus.count) }
+        return affinity
+    }
+
+    /// Frees an IRQ; for a multi-MSI block, the whole block (a device disables MSI as one).
+    /// - Returns: the virqs freed, ascending.
+    mutating func freeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> [VirtualIRQ] {
+        let irq = try irq(virq)
+        let block = irq.isMultiMSI
+            ? (0..<UInt32(irq.blockSize)).map { VirtualIRQ(rawValue: irq.blockBase.rawValue + $0) }.filter { (try? self.irq($0)) != nil }
+            : [virq]
+        for member in block.reversed() { release(member) }
+        return block
+    }
+
+    /// `irq_domain_free_irqs` for one IRQ: shut it down if active, then free each level
+    /// outermost first (each `free` op then its parent's), then the virq.
+    mutating func release(_ virq: VirtualIRQ) {
+        guard var irq = try? irq(virq) else { return }
+        if irq.activated { shutdown(&irq) }
+        for level in irq.levels {
+            let effects = withLevel(level.domain) { operations, context in operations.free(level, of: irq, context: context) }
+            record(effects, virq: virq)
+            domains[level.domain.index]?.allocatedIRQs -= 1
+        }
+        irqs[Int(virq.rawValue)] = nil
+        while let last = irqs.last, last == nil { irqs.removeLast() }
+        virqs.free(virq)
+    }
+}

@@ -1,0 +1,177 @@
+/// One CPU of a system.
+public struct CPU: Hashable, Sendable, Codable {
+    public let id: CPUID
+    /// The x86 APIC ID or the arm64 MPIDR affinity value.
+    public let hardwareID: UInt64
+    public internal(set) var online: Bool
+}
+
+/// What is needed to create a system (api.md `POST /systems`).
+public struct SystemSpec: Hashable, Sendable, Codable {
+    public var name: SystemName
+    public var architecture: Architecture
+    /// CPU i has hardware id `hardwareIDs[i]`.
+    public var hardwareIDs: [UInt64]
+    /// x86 only: MSI addresses carry APIC ID bits 14:8 in address bits 11:5.
+    public var extendedDestinationID: Bool
+    public var firstVirq: VirtualIRQ?
+    /// How many hardware events the system's trail retains.
+    public var eventCapacity: Int
+
+    public init(name: SystemName, architecture: Architecture, hardwareIDs: [UInt64],
+                extendedDestinationID: Bool = false, firstVirq: VirtualIRQ? = nil,
+                eventCapacity: Int = EventTrail.defaultCapacity) {
+        self.name = name
+        self.architecture = architecture
+        self.hardwareIDs = hardwareIDs
+        self.extendedDestinationID = extendedDestinationID
+        self.firstVirq = firstVirq
+        self.eventCapacity = eventCapacity
+    }
+
+    /// A system of `count` CPUs where CPU i has hardware id i.
+    public init(name: SystemName, architecture: Architecture, cpuCount: Int, extendedDestinationID: Bool = false,
+                firstVirq: VirtualIRQ? = nil) {
+        self.init(name: name, architecture: architecture, hardwareIDs: (0..<max(0, cpuCount)).map { UInt64($0) },
+                  extendedDestinationID: extendedDestinationID, firstVirq: firstVirq)
+    }
+}
+
+/// One machine: its CPUs, its domain hierarchy, its live IRQs and its event trail.
+///
+/// Invariants (`checkInvariants()`): every live IRQ has one level per domain on the path from
+/// its `pci-msi` domain to the root, outermost first; each domain's `allocatedIRQs` counts the
+/// live IRQs with a level in it; the vector matrix, bitmaps and virq space pass their own
+/// checks; effective CPUs are online; the decode index holds exactly the live messages.
+public struct System: Hashable, Sendable {
+    public let name: SystemName
+    public let architecture: Architecture
+    public let extendedDestinationID: Bool
+    public internal(set) var cpus: [CPU]
+    public internal(set) var online: CPUSet
+    /// All CPUs (Hyper-V has no CPU hot-add: present = possible).
+    public let present: CPUSet
+    /// CPU i's hardware id (shared with every level context without copying).
+    let hardwareIDs: [UInt64]
+    /// The root domain, once created.
+    var rootID: DomainID?
+    /// The GICv3 distributor base of an arm64 system's root, once created.
+    var distributorBase: UInt64?
+    /// Domains by id; nil where one was deleted (ids are never reused).
+    var domains: [Domain?] = []
+    var domainIDs: [DomainName: DomainID] = [:]
+    /// Live IRQs indexed by virq; trailing nils trimmed.
+    var irqs: [IRQDescriptor?] = []
+    public internal(set) var virqs: VirqSpace
+    public internal(set) var events: EventTrail
+    public internal(set) var cursors = HyperVCursors()
+    /// Which IRQs each live message reaches (the inverse of composition).
+    var decodeIndex: [MSIMessage: [VirtualIRQ]] = [:]
+
+    /// Builds a system after validating its CPUs (count, unique hardware ids, addressability).
+    public init(_ spec: SystemSpec) throws(ModelError) {
+        let count = spec.hardwareIDs.count
+        guard count >= 1 && count <= CPUSet.capacity else {
+            throw .invalidSystemConfiguration(reason: "a system has 1 to \(CPUSet.capacity) CPUs; \(count) were given")
+        }
+        guard Set(spec.hardwareIDs).count == count else {
+            throw .invalidSystemConfiguration(reason: "two CPUs have the same hardware id")
+        }
+        switch spec.architecture {
+        case .x86_64:
+            let limit = spec.extendedDestinationID ? APICID.maxWithExtendedID : APICID.maxWithoutExtendedID
+            for (index, id) in spec.hardwareIDs.enumerated() where id > UInt64(limit) {
+                throw .unaddressableAPICID(cpu: CPUID(index), apicID: APICID(rawValue: UInt32(truncatingIfNeeded: id)),
+                                           extendedDestinationID: spec.extendedDestinationID)
+            }
+        case .arm64:
+            if spec.extendedDestinationID {
+                throw .invalidSystemConfiguration(reason: "extendedDestinationId applies to x86_64 systems only")
+            }
+            for (index, id) in spec.hardwareIDs.enumerated() where id & ~MPIDR.affinityMask != 0 {
+                throw .invalidSystemConfiguration(
+                    reason: "CPU \(index): MPIDR 0x\(String(id, radix: 16)) has bits outside Aff3..Aff0 (mask 0xff00ffffff)")
+            }
+        }
+        let first = spec.firstVirq ?? spec.architecture.defaultFirstVirq
+        guard first.rawValue >= 1 && first.rawValue < VirqSpace.limit else {
+            throw .invalidSystemConfiguration(reason: "firstVirq must be 1 to \(VirqSpace.limit - 1); virq 0 is never handed out")
+        }
+        guard spec.eventCapacity >= 1 else { throw .invalidSystemConfiguration(reason: "the event capacity must be at least 1") }
+        self.name = spec.name
+        self.architecture = spec.architecture
+        self.extendedDestinationID = spec.extendedDestinationID
+        self.cpus = spec.hardwareIDs.enumerated().map { CPU(id: CPUID($0.offset), hardwareID: $0.element, online: true) }
+        self.hardwareIDs = spec.hardwareIDs
+        self.present = CPUSet.range(0..<count)
+        self.online = present
+        self.virqs = VirqSpace(first: first)
+        self.events = EventTrail(capacity: spec.eventCapacity)
+    }
+
+    // MARK: Lookups
+
+    func domainID(_ name: DomainName) throws(ModelError) -> DomainID {
+        guard let id = domainIDs[name] else { throw .domainNotFound(system: self.name, domain: name) }
+        return id
+    }
+
+    /// The domain with this id (an internal invariant: ids stored in levels are live).
+    func domain(_ id: DomainID) -> Domain {
+        guard let domain = domains[id.index] else { preconditionFailure("dangling domain id \(id)") }
+        return domain
+    }
+
+    func irq(_ virq: VirtualIRQ) throws(ModelError) -> IRQDescriptor {
+        let index = Int(virq.rawValue)
+        guard index < irqs.count, let irq = irqs[index] else { throw .irqNotFound(system: name, virq: virq) }
+        return irq
+    }
+
+    /// Stores a changed descriptor back.
+    mutating func store(_ irq: IRQDescriptor) { irqs[Int(irq.virq.rawValue)] = irq }
+
+    /// The level context for a domain.
+    func context(for id: DomainID) -> LevelContext {
+        return LevelContext(architecture: architecture, extendedDestinationID: extendedDestinationID,
+                            hardwareIDs: hardwareIDs, online: online, present: present,
+                            domainName: domain(id).name, distributorBase: distributorBase, cursors: cursors)
+    }
+
+    /// Runs one level operation on a domain, carrying the cursors in and out of its context.
+    mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout any DomainOperations, inout LevelContext) throws(E) -> R) throws(E) -> R {
+        var context = context(for: id)
+        // Move the domain out while it changes, so its storage is uniquely referenced.
+        guard var domain = domains[id.index] else { preconditionFailure("dangling domain id \(id)") }
+        domains[id.index] = nil
+        defer {
+            domains[id.index] = domain
+            cursors = context.cursors
+        }
+        return try domain.withOperations { (operations) throws(E) -> R in
+            try body(&operations, &context)
+        }
+    }
+
+    /// Domain ids from `id` to the root, outermost first.
+    func path(from id: DomainID) -> [DomainID] {
+        var result = [id]
+        var current = domain(id)
+        while let parent = current.parent {
+            result.append(parent)
+            current = domain(parent)
+        }
+        return result
+    }
+
+    /// Live IRQs in ascending virq order.
+    public var liveIRQs: [IRQDescriptor] { irqs.compactMap { $0 } }
+
+    /// All live domains in creation order.
+    public var allDomains: [Domain] { domains.compactMap { $0 } }
+
+    /// Appends effects to the trail, attributed to `virq`.
+    mutating func record(_ effects: [HardwareEffect], virq: VirtualIRQ?) {
+        for effect in effects { events.append(effect, virq: virq) }
+    }
+}

@@ -1,0 +1,81 @@
+/// The `HVCALL_RETARGET_INTERRUPT` input (`struct hv_retarget_device_interrupt`,
+/// include/hyperv/hvgdk_mini.h) that `hv_irq_retarget_interrupt` sends on an x86 unmask, and
+/// its hypercall control word.
+public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
+    public static let hypercallCode: UInt64 = 0x7E
+    public static let partitionIDSelf: UInt64 = 0xFFFF_FFFF_FFFF_FFFF
+    /// `HV_DEVICE_INTERRUPT_TARGET_PROCESSOR_SET`.
+    public static let processorSetFlag: UInt32 = 2
+
+    /// The target VPs: a 64-bit mask (protocol 1.1) or a sparse VP set (1.2 and later).
+    public enum Target: Hashable, Sendable, Codable {
+        case vpMask(UInt64)
+        case vpSet(validBankMask: UInt64, banks: [UInt64])
+    }
+
+    public var deviceID: UInt64
+    /// The host's address (low 32 bits) and data.
+    public var address: UInt32
+    public var data: UInt32
+    /// The IRQ's own current vector.
+    public var vector: UInt32
+    /// 0 with a VP mask, 2 (processor set) with a VP set; multicast (1) is never set.
+    public var flags: UInt32
+    public var target: Target
+
+    /// Nil when the targets cannot be expressed: none, a VP ≥ 64 with protocol 1.1, or a VP set
+    /// needing 64 banks or more (`cpumask_to_vpset` fails).
+    public init?(protocolVersion: HyperVProtocolVersion, deviceID: UInt64, address: UInt32, data: UInt32,
+                 vector: UInt32, targets: [VPIndex]) {
+        guard !targets.isEmpty else { return nil }
+        self.deviceID = deviceID
+        self.address = address
+        self.data = data
+        self.vector = vector
+        if protocolVersion == .v1_1 {
+            guard targets.allSatisfy({ $0.rawValue < 64 }) else { return nil }
+            flags = 0
+            target = .vpMask(targets.reduce(0) { $0 | 1 << UInt64($1.rawValue) })
+        } else {
+            let bankCount = Int(targets.map(\.rawValue).max() ?? 0) / 64 + 1
+            guard bankCount < 64 else { return nil }
+            var banks = Array(repeating: UInt64(0), count: bankCount)
+            for vp in targets { banks[Int(vp.rawValue) / 64] |= 1 << UInt64(vp.rawValue % 64) }
+            flags = HyperVRetargetRequest.processorSetFlag
+            target = .vpSet(validBankMask: bankCount == 64 ? .max : (1 << UInt64(bankCount)) - 1, banks: banks)
+        }
+    }
+
+    /// `HVCALL_RETARGET_INTERRUPT | (1 + nr_bank) << 17` for a VP set (the variable header in
+    /// 8-byte units: the valid-bank mask and the banks); 0x7E with a VP mask.
+    public var controlWord: UInt64 {
+        switch target {
+        case .vpMask: HyperVRetargetRequest.hypercallCode
+        case .vpSet(_, let banks): HyperVRetargetRequest.hypercallCode | UInt64(1 + banks.count) << 17
+        }
+    }
+
+    /// The packed input: partition id @0, device id @8, interrupt entry @16 {source = MSI (1),
+    /// reserved, address, data}, reserved @32, target @40 {vector, flags, vp_mask | vp set}.
+    public var bytes: [UInt8] {
+        var out = WireWriter()
+        out.u64(HyperVRetargetRequest.partitionIDSelf)
+        out.u64(deviceID)
+        out.u32(1)
+        out.u32(0)
+        out.u32(address)
+        out.u32(data)
+        out.u64(0)
+        out.u32(vector)
+        out.u32(flags)
+        switch target {
+        case .vpMask(let mask):
+            out.u64(mask)
+        case .vpSet(let valid, let banks):
+            out.u64(0)
+            out.u64(valid)
+            for bank in banks { out.u64(bank) }
+        }
+        return out.bytes
+    }
+}

@@ -1,0 +1,43 @@
+/// Every mutation of the model, as a value. `World.apply(_:)` is the only way state changes, so
+/// a journal of commands replayed on an empty world rebuilds the identical world, events
+/// included.
+public enum Command: Hashable, Sendable, Codable {
+    case createSystem(SystemSpec)
+    case deleteSystem(SystemName)
+    case setCPUOnline(system: SystemName, cpu: CPUID, online: Bool)
+    case createDomain(system: SystemName, spec: DomainSpec)
+    case deleteDomain(system: SystemName, domain: DomainName)
+    case allocateIRQs(system: SystemName, domain: DomainName, request: AllocationRequest)
+    case activate(system: SystemName, virq: VirtualIRQ)
+    case deactivate(system: SystemName, virq: VirtualIRQ)
+    case mask(system: SystemName, virq: VirtualIRQ)
+    case unmask(system: SystemName, virq: VirtualIRQ)
+    case free(system: SystemName, virq: VirtualIRQ)
+    case setAffinity(system: SystemName, virq: VirtualIRQ, cpus: CPUSet)
+
+    /// The system the command acts on.
+    public var system: SystemName {
+        switch self {
+        case .createSystem(let spec): spec.name
+        case .deleteSystem(let name): name
+        case .setCPUOnline(let system, _, _), .createDomain(let system, _), .deleteDomain(let system, _),
+             .allocateIRQs(let system, _, _), .activate(let system, _), .deactivate(let system, _),
+             .mask(let system, _), .unmask(let system, _), .free(let system, _), .setAffinity(let system, _, _):
+            system
+        }
+    }
+}
+
+/// What a command did.
+public enum Outcome: Hashable, Sendable {
+    case systemCreated(SystemName)
+    case systemDeleted(SystemName)
+    case cpuChanged(HotplugReport)
+    case domainCreated(DomainName)
+    case domainDeleted(DomainName)
+    case irqsAllocated([VirtualIRQ])
+    /// activate, deactivate, mask, unmask.
+    case irqChanged(VirtualIRQ)
+    case irqsFreed([VirtualIRQ])
+    case affinityChanged(AffinityReport)
+}

@@ -1,0 +1,108 @@
+/// All systems msid knows. A pure, deterministic value: no I/O, clock, randomness or locks.
+///
+/// `apply(_:)` is a transaction: either the command succeeds, or it throws a `ModelError` and
+/// the world is as it was (levels rolled back through the ordinary free paths, the event trail
+/// truncated and the Hyper-V cursors restored).
+public struct World: Hashable, Sendable, Codable {
+    public private(set) var systems: [SystemName: System] = [:]
+
+    public init() {}
+
+    /// Applies one command.
+    /// - Complexity: independent of the number of IRQs, except CPU hotplug (which visits every
+    ///   IRQ, as `irq_migrate_all_off_this_cpu` does).
+    public mutating func apply(_ command: Command) throws(ModelError) -> Outcome {
+        switch command {
+        case .createSystem(let spec):
+            guard systems[spec.name] == nil else { throw .systemExists(spec.name) }
+            systems[spec.name] = try System(spec)
+            return .systemCreated(spec.name)
+        case .deleteSystem(let name):
+            let system = try system(name)
+            guard system.allDomains.isEmpty else { throw .systemBusy(system: name, domains: system.allDomains.map(\.name)) }
+            systems[name] = nil
+            return .systemDeleted(name)
+        case .setCPUOnline(let name, let cpu, let online):
+            return try transaction(on: name) { (system) throws(ModelError) in .cpuChanged(try system.setCPU(cpu, online: online)) }
+        case .createDomain(let name, let spec):
+            return try transaction(on: name) { (system) throws(ModelError) in
+                _ = try system.createDomain(spec)
+                return .domainCreated(spec.name)
+            }
+        case .deleteDomain(let name, let domain):
+            return try transaction(on: name) { (system) throws(ModelError) in
+                try system.deleteDomain(domain)
+                return .domainDeleted(domain)
+            }
+        case .allocateIRQs(let name, let domain, let request):
+            return try transaction(on: name) { (system) throws(ModelError) in .irqsAllocated(try system.allocateIRQs(through: domain, request)) }
+        case .activate(let name, let virq):
+            return try transaction(on: name) { (system) throws(ModelError) in
+                try system.activate(virq)
+                return .irqChanged(virq)
+            }
+        case .deactivate(let name, let virq):
+            return try transaction(on: name) { (system) throws(ModelError) in
+                try system.deactivate(virq)
+                return .irqChanged(virq)
+            }
+        case .mask(let name, let virq):
+            return try transaction(on: name) { (system) throws(ModelError) in
+                try system.mask(virq)
+                return .irqChanged(virq)
+            }
+        case .unmask(let name, let virq):
+            return try transaction(on: name) { (system) throws(ModelError) in
+                try system.unmask(virq)
+                return .irqChanged(virq)
+            }
+        case .free(let name, let virq):
+            return try transaction(on: name) { (system) throws(ModelError) in .irqsFreed(try system.freeIRQ(virq)) }
+        case .setAffinity(let name, let virq, let cpus):
+            return try transaction(on: name) { (system) throws(ModelError) in .affinityChanged(try system.setAffinity(virq, to: cpus)) }
+        }
+    }
+
+    /// Runs `body` on a system moved out of the dictionary (so its storage is uniquely
+    /// referenced and changes in place), committing its events on success and restoring the
+    /// trail and cursors on failure.
+    private mutating func transaction(on name: SystemName, _ body: (inout System) throws(ModelError) -> Outcome) throws(ModelError) -> Outcome {
+        guard var system = systems.removeValue(forKey: name) else { throw .systemNotFound(name) }
+        defer { systems[name] = system }
+        let mark = system.events.mark
+        let cursors = system.cursors
+        do {
+            let outcome = try body(&system)
+            system.events.commit()
+            return outcome
+        } catch {
+            system.events.rollback(to: mark)
+            system.cursors = cursors
+            throw error
+        }
+    }
+
+    // MARK: Queries
+
+    public func system(_ name: SystemName) throws(ModelError) -> System {
+        guard let system = systems[name] else { throw .systemNotFound(name) }
+        return system
+    }
+
+    /// Checks every system's invariants.
+    public func checkInvariants() {
+        for system in systems.values { system.checkInvariants() }
+    }
+}
+
+extension SystemName: CodingKeyRepresentable {
+    public var codingKey: any CodingKey { SystemNameKey(stringValue: rawValue) }
+    public init?<T: CodingKey>(codingKey: T) { self.init(rawValue: codingKey.stringValue) }
+
+    private struct SystemNameKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+@testable import IRQModel
+
+/// Random command sequences against every kind of hierarchy: invariants after every step,
+/// rollback leaves the encoded world byte-identical, and replay is deterministic.
+@Suite("Model properties")
+struct PropertyTests {
+    /// A system and its domains, for the random walks.
+    static func setups() throws -> [(String, Scenario, [String])] {
+        var x86 = try Scenario.x86(cpus: 6)
+        try x86.hyperV(parent: "vector")
+        try x86.device("hv0", bdf: "0000:00:01.0", parent: "vpci")
+        try x86.device("hv1", bdf: "0000:00:02.0", parent: "vpci")
+        try x86.device("nic", bdf: "0000:00:03.0", parent: "vector")
+
+        var arm = try Scenario.arm64(cpus: 5, mbi: [SPIRange(base: 32, count: 16)])
+        try arm.hyperV(parent: "gic", policy: .roundRobin)
+        try arm.createDomain("its", parent: "gic", .gicv3ITS(itsBase: 0x0808_0000))
+        try arm.device("hv0", bdf: "0000:00:01.0", parent: "vpci")
+        try arm.device("its0", bdf: "0000:00:02.0", parent: "its", msixTableSize: 64)
+        try arm.device("its1", bdf: "0000:00:00.0", parent: "its")
+        try arm.device("mbi0", bdf: "0000:00:04.0", parent: "gic")
+        return [("x86", x86, ["hv0", "hv1", "nic"]), ("arm64", arm, ["hv0", "its0", "its1", "mbi0"])]
+    }
+
+    /// One random command for a scenario.
+    static func randomCommand(_ s: Scenario, devices: [String], random: inout SplitMix64) throws -> Command {
+        let state = try s.state
+        let live = state.liveIRQs
+        let cpuCount = state.cpus.count
+        func randomCPUs() -> CPUSet {
+            var set = CPUSet((0..<cpuCount).filter { _ in random.next() % 3 == 0 }.map { CPUID($0) })
+            if set.isEmpty { set.insert(CPUID(Int(random.next() % UInt64(cpuCount)))) }
+            return set
+        }
+        let pick = live.isEmpty ? nil : live[Int(random.next() % UInt64(live.count))].virq
+        switch random.next() % 12 {
+        case 0...3:
+            let device = devices[Int(random.next() % UInt64(devices.count))]
+            let type: MSIType = random.next() % 4 == 0 ? .msi : .msix
+            let count = type == .msi ? [1, 2, 4, 8][Int(random.next() % 4)] : Int(random.next() % 5) + 1
+            let request = AllocationRequest(count: count, type: type,
+                                            affinity: random.next() % 2 == 0 ? randomCPUs() : nil,
+                                            managed: random.next() % 5 == 0, activate: random.next() % 4 != 0)
+            return .allocateIRQs(system: s.system, domain: Fixture.domain(device), request: request)
+        case 4, 5:
+            return .free(system: s.system, virq: pick ?? VirtualIRQ(rawValue: 1))
+        case 6:
+            return .activate(system: s.system, virq: pick ?? VirtualIRQ(rawValue: 1))
+        case 7:
+            return .deactivate(system: s.system, virq: pick ?? VirtualIRQ(rawValue: 1))
+        case 8:
+            return random.next() % 2 == 0 ? .mask(system: s.system, virq: pick ?? VirtualIRQ(rawValue: 1))
+                : .unmask(system: s.system, virq: pick ?? VirtualIRQ(rawValue: 1))
+        case 9, 10:
+            return .setAffinity(system: s.system, virq: pick ?? VirtualIRQ(rawValue: 1), cpus: randomCPUs())
+        default:
+            let cpu = CPUID(Int(random.next() % UInt64(cpuCount)))
+            return .setCPUOnline(system: s.system, cpu: cpu, online: !state.online.contains(cpu))
+        }
+    }
+
+    @Test("random command sequences keep every invariant, and failures change nothing", arguments: [1, 2, 3, 4])
+    func randomWalk(seed: UInt64) throws {
+        for (_, initial, devices) in try PropertyTests.setups() {
+            var s = initial
+            var random = SplitMix64(seed: seed)
+            for _ in 0..<400 {
+                let command = try PropertyTests.randomCommand(s, devices: devices, random: &random)
+                let before = Fixture.encoded(s.world)
+                do {
+                    try s.apply(command)  // checks invariants
+                } catch let error as ModelError {
+                    _ = error
+                    #expect(Fixture.encoded(s.world) == before, "a failed \(command) changed the world")
+                }
+                let state = try s.state
+                for irq in state.liveIRQs where irq.activated {
+                    let cpu = try #require(irq.effectiveCPU)
+                    #expect(state.online.contains(cpu))
+                    if !irq.affinityBroken { #expect((irq.affinity ?? state.present).contains(cpu)) }
+                }
+            }
+        }
+    }
+
+    @Test("replaying the same commands on an empty world rebuilds the identical world")
+    func replayIsDeterministic() throws {
+        for (_, initial, devices) in try PropertyTests.setups() {
+            var s = initial
+            var random = SplitMix64(seed: 2026)
+            var journal: [Command] = []
+            for _ in 0..<600 {
+                let command = try PropertyTests.randomCommand(s, devices: devices, random: &random)
+                if (try? s.apply(command)) != nil { journal.append(command) }
+            }
+            // Rebuild from the commands that built the scenario plus the journal.
+            var replayed = World()
+            for command in PropertyTests.creation(of: initial) + journal { _ = try replayed.apply(command) }
+            #expect(Fixture.encoded(replayed) == Fixture.encoded(s.world))
+            #expect(replayed == s.world)
+            // A snapshot decodes to the same world, which goes on identically.
+            let decoded = try JSONDecoder().decode(World.self, from: Fixture.encoded(s.world))
+            #expect(decoded == s.world)
+        }
+    }
+
+    /// The commands that build a scenario's system and domains (recovered from its state).
+    static func creation(of scenario: Scenario) -> [Command] {
+        guard let system = try? scenario.state else { return [] }
+        var commands: [Command] = [.createSystem(SystemSpec(name: system.name, architecture: system.architecture,
+                                                            hardwareIDs: system.cpus.map(\.hardwareID),
+                                                            extendedDestinationID: system.extendedDestinationID))]
+        for domain in system.domainViews {
+            commands.append(.createDomain(system: system.name, spec: DomainSpec(name: domain.name, parent: domain.parent,
+                                                                                configuration: domain.configuration)))
+        }
+        return commands
+    }
+
+    @Test("a failed affinity change and a failed allocation leave the world byte-identical")
+    func rollbackIsExact() throws {
+        var s = try Scenario.x86(cpus: 2)
+        try s.hyperV(parent: "vector")
+        try s.device("a", bdf: "0000:00:01.0", parent: "vpci")
+        try s.device("b", bdf: "0000:00:02.0", parent: "vpci")
+        let pinned = try s.allocate("a", affinity: "0")[0]
+        try s.allocate("a", count: 3, affinity: "0-1", managed: true, activate: false)
+        try s.allocate("b", count: 199, affinity: "1")
+        let before = Fixture.encoded(s.world)
+        #expect(throws: ModelError.vectorsExhausted(requested: 1, available: 0, cpus: Fixture.cpus("1"))) {
+            try s.apply(.setAffinity(system: s.system, virq: pinned, cpus: Fixture.cpus("1")))
+        }
+        #expect(Fixture.encoded(s.world) == before)
+        // CPU 1 has no free vector: a managed reservation over 0-1 fails half way and rolls back.
+        #expect(throws: ModelError.managedVectorsExhausted(cpu: CPUID(1), cpus: Fixture.cpus("0-1"))) {
+            try s.allocate("a", count: 2, affinity: "0-1", managed: true)
+        }
+        #expect(Fixture.encoded(s.world) == before)
+        // Activation failing after a successful reservation frees everything again.
+        try s.allocate("b", count: 198, affinity: "0")
+        let full = Fixture.encoded(s.world)
+        #expect(throws: ModelError.self) { try s.allocate("a", count: 3, affinity: "0") }
+        #expect(Fixture.encoded(s.world) == full)
+    }
+}
