@@ -122,6 +122,11 @@ struct Bench {
 }
 
 let iterations = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000
+if CommandLine.arguments.contains("--small-only") {
+    // For profilers: only the 100-IRQ case.
+    _ = try? Bench.measure("alloc+activate+compose+free", live: 100, iterations: iterations)
+    exit(0)
+}
 do {
     let small = try Bench.measure("alloc+activate+compose+free", live: 100, iterations: iterations)
     let large = try Bench.measure("alloc+activate+compose+free", live: 100_000, iterations: iterations)

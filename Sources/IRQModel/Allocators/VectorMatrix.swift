@@ -64,16 +64,23 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
     /// lowest-numbered CPU and a CPU with nothing available is never chosen.
     /// - Complexity: O(|mask|).
     public func bestCPU(in mask: CPUSet) -> CPUID? {
-        var best: CPUID?
-        var maximum = 0
-        for cpu in mask where cpu.index < cpus.count {
-            let map = cpus[cpu.index]
-            if map.online && map.available > maximum {
-                best = cpu
-                maximum = map.available
+        cpus.withUnsafeBufferPointer { maps in
+            var best = -1
+            var maximum = 0
+            for (wordIndex, word) in mask.words.enumerated() {
+                var bits = word
+                while bits != 0 {
+                    let cpu = wordIndex << 6 | bits.trailingZeroBitCount
+                    bits &= bits &- 1
+                    guard cpu < maps.count else { break }
+                    if maps[cpu].available > maximum && maps[cpu].online {
+                        best = cpu
+                        maximum = maps[cpu].available
+                    }
+                }
             }
+            return best < 0 ? nil : CPUID(best)
         }
-        return best
     }
 
     /// `matrix_alloc_area` for one bit: the lowest vector in the window that is neither
@@ -160,16 +167,15 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
     /// allocated; a CPU is skipped only if its count is *greater* than the best so far, so on a
     /// tie the highest-numbered CPU wins.
     public func bestManagedCPU(in mask: CPUSet) -> CPUID? {
-        var best: CPUID?
-        var fewest = Int.max
-        for cpu in mask where cpu.index < cpus.count {
-            let map = cpus[cpu.index]
-            if map.online && map.managedAllocated <= fewest {
+        cpus.withUnsafeBufferPointer { maps in
+            var best: CPUID?
+            var fewest = Int.max
+            for cpu in mask where cpu.index < maps.count && maps[cpu.index].online && maps[cpu.index].managedAllocated <= fewest {
                 best = cpu
-                fewest = map.managedAllocated
+                fewest = maps[cpu.index].managedAllocated
             }
+            return best
         }
-        return best
     }
 
     /// `irq_matrix_alloc_managed`: on the best managed CPU, the lowest reserved vector not yet

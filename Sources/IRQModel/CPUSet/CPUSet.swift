@@ -7,7 +7,8 @@ public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
     /// The largest number of CPUs a system may have (CPU numbers 0...4095).
     public static let capacity = 4096
 
-    private var words: [UInt64]
+    /// Bit i of word w is CPU 64·w + i; no trailing zero word.
+    private(set) var words: [UInt64]
 
     public init() { words = [] }
 

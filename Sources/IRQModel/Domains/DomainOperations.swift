@@ -83,7 +83,6 @@ struct LevelContext {
     let hardwareIDs: [UInt64]
     let online: CPUSet
     let present: CPUSet
-    let domainName: DomainName
     /// The GICv3 distributor base on arm64 (the Hyper-V host's answer names it).
     let distributorBase: UInt64?
     var cursors: HyperVCursors

@@ -18,6 +18,33 @@ public enum LevelState: Hashable, Sendable, Codable {
     case hypervVPCI(HyperVLevel)
 }
 
+extension LevelState {
+    /// The level has an `activate`/`deactivate` op (the others use the protocol's empty
+    /// defaults, so the walker skips them): the vector domain, the ITS, and Hyper-V on arm64.
+    var hasActivate: Bool {
+        switch self {
+        case .x86Vector, .gicv3ITS, .hypervVPCI: true
+        case .pciMSI, .gicv3, .gicv2m: false
+        }
+    }
+
+    var hasDeactivate: Bool {
+        switch self {
+        case .x86Vector, .gicv3ITS: true
+        case .pciMSI, .gicv3, .gicv2m, .hypervVPCI: false
+        }
+    }
+
+    /// The level implements set_affinity itself; the others forward to their parent
+    /// (`irq_chip_set_affinity_parent`), so the walker goes straight on.
+    var routesAffinity: Bool {
+        switch self {
+        case .x86Vector, .gicv3, .gicv3ITS: true
+        case .pciMSI, .gicv2m, .hypervVPCI: false
+        }
+    }
+}
+
 /// One live interrupt (`struct irq_desc` with its chain of `irq_data`): levels outermost first,
 /// from the device's `pci-msi` level to the root controller's. The affinity, effective affinity
 /// and state are shared by all levels (`irq_common_data`).

@@ -6,18 +6,18 @@ extension System {
     /// (`irq_setup_affinity`: requested ∩ online, or all online CPUs). Starting a started IRQ
     /// does nothing.
     mutating func startup(_ virq: VirtualIRQ) throws(ModelError) {
-        var irq = try irq(virq)
+        var irq = try takeIRQ(virq)
+        defer { store(irq) }
         guard !irq.activated else { return }
         let mask = (irq.affinity ?? present).intersection(online)
         if irq.managed && mask.isEmpty {
             irq.managedShutdown = true
-            store(irq)
             return
         }
         irq.managedShutdown = false
         var activatedDepths: [Int] = []
         do {
-            for depth in irq.levels.indices.reversed() {
+            for depth in irq.levels.indices.reversed() where irq.levels[depth].state.hasActivate {
                 let effects = try withLevel(irq.levels[depth].domain) { (operations, context) throws(ModelError) in
                     try operations.activate(&irq, depth: depth, context: &context)
                 }
@@ -32,7 +32,6 @@ extension System {
         composeAndWrite(&irq)
         unmask(&irq)
         setupAffinity(&irq, mask: mask)
-        store(irq)
     }
 
     /// `irq_setup_affinity`: requested ∩ online (all online CPUs when that is empty) through the
@@ -55,14 +54,14 @@ extension System {
         }
         if !irq.masked {
             irq.masked = true
-            record([.masked], virq: irq.virq)
+            record(.masked, virq: irq.virq)
         }
         if irq.writesDevice {
-            record([.messageWritten(device: irq.device, type: irq.type, index: irq.index,
-                                    message: MSIMessage(addressHi: 0, addressLo: 0, data: 0))], virq: irq.virq)
+            record(.messageWritten(device: irq.device, type: irq.type, index: irq.index,
+                                    message: MSIMessage(addressHi: 0, addressLo: 0, data: 0)), virq: irq.virq)
         }
         setMessage(&irq, nil)
-        for depth in irq.levels.indices { deactivateLevel(&irq, depth: depth) }
+        for depth in irq.levels.indices where irq.levels[depth].state.hasDeactivate { deactivateLevel(&irq, depth: depth) }
         irq.activated = false
         irq.effectiveCPU = nil
         irq.affinityBroken = false
@@ -101,19 +100,16 @@ extension System {
         }
         guard let message else { return }
         if irq.writesDevice {
-            record([.messageWritten(device: irq.device, type: irq.type, index: irq.index, message: message)], virq: irq.virq)
+            record(.messageWritten(device: irq.device, type: irq.type, index: irq.index, message: message), virq: irq.virq)
         }
         setMessage(&irq, message)
     }
 
     /// Updates the IRQ's message and the decode index.
     mutating func setMessage(_ irq: inout IRQDescriptor, _ message: MSIMessage?) {
-        if let old = irq.message {
-            decodeIndex[old]?.removeAll { $0 == irq.virq }
-            if decodeIndex[old]?.isEmpty == true { decodeIndex[old] = nil }
-        }
+        if let old = irq.message { decodeIndex.remove(irq.virq, for: old) }
         irq.message = message
-        if let message { decodeIndex[message, default: []].insertSorted(irq.virq) }
+        if let message { decodeIndex.insert(irq.virq, for: message) }
     }
 
     /// `unmask_irq`: on x86 Hyper-V the unmask retargets (`hv_irq_unmask` →
@@ -122,7 +118,7 @@ extension System {
         guard irq.masked else { return }
         retargetIfHyperV(irq)
         irq.masked = false
-        record([.unmasked], virq: irq.virq)
+        record(.unmasked, virq: irq.virq)
     }
 
     /// The x86 Hyper-V retarget hypercall for the IRQ's current vector and effective CPU.
@@ -130,7 +126,7 @@ extension System {
         guard architecture == .x86_64, irq.levels.count > 2, case .hypervVPCI(let hyperV) = domain(irq.levels[1].domain).state,
               let request = hyperV.retarget(for: irq, depth: 1, context: context(for: irq.levels[1].domain))
         else { return }
-        record([.hyperVRetarget(request)], virq: irq.virq)
+        record(.hyperVRetarget(request), virq: irq.virq)
     }
 
     // MARK: Commands
@@ -138,32 +134,26 @@ extension System {
     mutating func activate(_ virq: VirtualIRQ) throws(ModelError) { try startup(virq) }
 
     mutating func deactivate(_ virq: VirtualIRQ) throws(ModelError) {
-        var irq = try irq(virq)
+        var irq = try takeIRQ(virq)
+        defer { store(irq) }
         shutdown(&irq)
-        store(irq)
     }
 
     /// `mask_irq`: sets the mask (device mask bit and, where the parent has one, the parent's).
     mutating func mask(_ virq: VirtualIRQ) throws(ModelError) {
-        var irq = try irq(virq)
+        var irq = try takeIRQ(virq)
+        defer { store(irq) }
         guard irq.activated else { throw .irqNotActivated(system: name, virq: virq) }
         guard !irq.masked else { return }
         irq.masked = true
-        record([.masked], virq: virq)
-        store(irq)
+        record(.masked, virq: virq)
     }
 
     mutating func unmask(_ virq: VirtualIRQ) throws(ModelError) {
-        var irq = try irq(virq)
+        var irq = try takeIRQ(virq)
+        defer { store(irq) }
         guard irq.activated else { throw .irqNotActivated(system: name, virq: virq) }
         unmask(&irq)
-        store(irq)
     }
 }
 
-extension Array where Element == VirtualIRQ {
-    /// Keeps the decode index's lists ascending, so equal systems have equal indexes.
-    mutating func insertSorted(_ virq: VirtualIRQ) {
-        insert(virq, at: firstIndex(where: { $0 > virq }) ?? endIndex)
-    }
-}

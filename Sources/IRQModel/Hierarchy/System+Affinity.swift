@@ -14,7 +14,8 @@ extension System {
     /// moved through the hierarchy (`applyAffinity`); one not yet started only stores the mask.
     /// The requested mask, not its intersection with the online CPUs, becomes the affinity.
     mutating func setAffinity(_ virq: VirtualIRQ, to requested: CPUSet) throws(ModelError) -> AffinityReport {
-        var irq = try irq(virq)
+        var irq = try takeIRQ(virq)
+        defer { store(irq) }
         guard let requested = try validatedAffinity(requested) else { throw .emptyCPUSet }
         guard !irq.managed else { throw .managedAffinityImmutable(virq: virq) }
         let target = requested.intersection(online)
@@ -23,7 +24,6 @@ extension System {
         if irq.activated { try applyAffinity(&irq, target: target) }
         irq.affinity = requested == present ? nil : requested
         irq.affinityBroken = false
-        store(irq)
         let caused = events.events.suffix(Int(events.nextSequence.rawValue - mark.next.rawValue))
         return AffinityReport(virq: virq, requested: requested, effectiveCPU: irq.effectiveCPU, message: irq.message,
                               events: Array(caused))
@@ -37,7 +37,7 @@ extension System {
     /// retargets, so an unmasked IRQ is retargeted at once and a masked one at its next unmask.
     /// Nothing changes when the chosen level throws.
     mutating func applyAffinity(_ irq: inout IRQDescriptor, target: CPUSet) throws(ModelError) {
-        for depth in irq.levels.indices.dropFirst() {
+        for depth in irq.levels.indices.dropFirst() where irq.levels[depth].state.routesAffinity {
             let step = try withLevel(irq.levels[depth].domain) { (operations, context) throws(ModelError) in
                 try operations.setAffinity(&irq, depth: depth, to: target, context: context)
             }

@@ -27,15 +27,14 @@ extension System {
     /// - Returns: the virqs, ascending.
     mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> [VirtualIRQ] {
         let msiID = try domainID(name)
-        let msiDomain = domain(msiID)
-        guard case .pciMSI(let pci) = msiDomain.state else { throw .notAnMSIDomain(domain: name, kind: msiDomain.kind) }
+        guard case .pciMSI(let pci)? = domains[msiID.index]?.state else {
+            throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind)
+        }
         try pci.validate(count: request.count, type: request.type)
         let path = path(from: msiID)
-        if request.type == .msi && request.count > 1, let parentID = msiDomain.parent {
-            let parent = domain(parentID)
-            guard parent.kind.supportsMultiMSI else {
-                throw .multiMSIUnsupported(requested: request.count, parent: parent.name, parentKind: parent.kind)
-            }
+        if request.type == .msi && request.count > 1, path.count > 1, let parentKind = domains[path[1].index]?.kind,
+           !parentKind.supportsMultiMSI {
+            throw .multiMSIUnsupported(requested: request.count, parent: self.name(of: path[1]), parentKind: parentKind)
         }
         let affinity = try validatedAffinity(request.affinity) ?? present
 
@@ -72,7 +71,7 @@ extension System {
         do {
             for id in path {
                 let levelRequest = LevelRequest(
-                    domainName: domain(id).name, firstVirq: base, count: size, totalCount: request.count, type: request.type,
+                    domainName: name(of: id), firstVirq: base, count: size, totalCount: request.count, type: request.type,
                     managed: request.managed, affinity: affinity, device: pci.device,
                     msixTableSize: pci.msixTableSize, childHwirqs: childHwirqs)
                 let grant = try withLevel(id) { (operations, context) throws(ModelError) in
@@ -129,7 +128,7 @@ extension System {
     /// `irq_domain_free_irqs` for one IRQ: shut it down if active, then free each level
     /// outermost first (each `free` op then its parent's), then the virq.
     mutating func release(_ virq: VirtualIRQ) {
-        guard var irq = try? irq(virq) else { return }
+        guard var irq = try? takeIRQ(virq) else { return }
         if irq.activated { shutdown(&irq) }
         for level in irq.levels {
             let effects = withLevel(level.domain) { operations, context in operations.free(level, of: irq, context: context) }

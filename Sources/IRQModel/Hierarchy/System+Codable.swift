@@ -52,7 +52,7 @@ extension System: Codable {
             }
             if irqs.count <= index { irqs.append(contentsOf: repeatElement(nil, count: index + 1 - irqs.count)) }
             irqs[index] = irq
-            if let message = irq.message { decodeIndex[message, default: []].insertSorted(irq.virq) }
+            if let message = irq.message { decodeIndex.insert(irq.virq, for: message) }
         }
     }
 }

@@ -16,7 +16,7 @@ extension System {
     /// by DeviceID, out of band: when several devices' IRQs share a message, `device` must say
     /// which one wrote it.
     func decode(_ message: MSIMessage, device: PCIAddress?) throws(ModelError) -> DecodedMessage {
-        var candidates = (decodeIndex[message] ?? []).compactMap { try? irq($0) }
+        var candidates = decodeIndex[message].compactMap { try? irq($0) }
         if let device { candidates = candidates.filter { $0.device == device } }
         guard let irq = candidates.first else { throw .messageNotRouted(message) }
         guard candidates.count == 1 else {

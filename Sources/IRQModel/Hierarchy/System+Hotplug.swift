@@ -45,7 +45,8 @@ extension System {
         record([.cpuOffline(cpu)], virq: nil)
 
         for index in irqs.indices {
-            guard var irq = irqs[index], irq.activated, irq.effectiveCPU == cpu else { continue }
+            guard irqs[index]?.activated == true, irqs[index]?.effectiveCPU == cpu,
+                  var irq = try? takeIRQ(VirtualIRQ(rawValue: UInt32(index))) else { continue }
             let requested = irq.affinity ?? present
             var target = requested.intersection(online)
             var broken = false

@@ -36,11 +36,11 @@ extension System {
                 precondition(irq.effectiveCPU == nil && irq.message == nil, "IRQ \(irq.virq): inactive but routed")
             }
             if let message = irq.message {
-                precondition(decodeIndex[message]?.contains(irq.virq) == true, "IRQ \(irq.virq): message not in the decode index")
+                precondition(decodeIndex[message].contains(irq.virq), "IRQ \(irq.virq): message not in the decode index")
                 indexed += 1
             }
         }
-        precondition(decodeIndex.values.reduce(0) { $0 + $1.count } == indexed, "decode index has stale entries")
+        precondition(decodeIndex.count == indexed, "decode index has stale entries")
         for domain in allDomains {
             precondition(domain.allocatedIRQs == perDomain[domain.id, default: 0],
                          "domain \(domain.name): allocatedIRQs \(domain.allocatedIRQs), levels \(perDomain[domain.id, default: 0])")

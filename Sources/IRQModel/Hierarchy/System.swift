@@ -66,7 +66,7 @@ public struct System: Hashable, Sendable {
     public internal(set) var events: EventTrail
     public internal(set) var cursors = HyperVCursors()
     /// Which IRQs each live message reaches (the inverse of composition).
-    var decodeIndex: [MSIMessage: [VirtualIRQ]] = [:]
+    var decodeIndex = DecodeIndex()
 
     /// Builds a system after validating its CPUs (count, unique hardware ids, addressability).
     public init(_ spec: SystemSpec) throws(ModelError) {
@@ -128,38 +128,50 @@ public struct System: Hashable, Sendable {
         return irq
     }
 
+    /// Moves a live IRQ out of the table while it changes, so its storage is uniquely
+    /// referenced (no copy-on-write copy of its levels); `store(_:)` puts it back.
+    mutating func takeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> IRQDescriptor {
+        let index = Int(virq.rawValue)
+        guard index < irqs.count, let irq = irqs[index] else { throw .irqNotFound(system: name, virq: virq) }
+        irqs[index] = nil
+        return irq
+    }
+
     /// Stores a changed descriptor back.
     mutating func store(_ irq: IRQDescriptor) { irqs[Int(irq.virq.rawValue)] = irq }
+
+    /// The name of a live domain, read in place.
+    func name(of id: DomainID) -> DomainName {
+        guard let name = domains[id.index]?.name else { preconditionFailure("dangling domain id \(id)") }
+        return name
+    }
 
     /// The level context for a domain.
     func context(for id: DomainID) -> LevelContext {
         return LevelContext(architecture: architecture, extendedDestinationID: extendedDestinationID,
                             hardwareIDs: hardwareIDs, online: online, present: present,
-                            domainName: domain(id).name, distributorBase: distributorBase, cursors: cursors)
+                            distributorBase: distributorBase, cursors: cursors)
     }
 
     /// Runs one level operation on a domain, carrying the cursors in and out of its context.
     mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout any DomainOperations, inout LevelContext) throws(E) -> R) throws(E) -> R {
         var context = context(for: id)
-        // Move the domain out while it changes, so its storage is uniquely referenced.
-        guard var domain = domains[id.index] else { preconditionFailure("dangling domain id \(id)") }
-        domains[id.index] = nil
-        defer {
-            domains[id.index] = domain
-            cursors = context.cursors
-        }
-        return try domain.withOperations { (operations) throws(E) -> R in
+        defer { cursors = context.cursors }
+        // Optional chaining mutates the array element in place: no copy of the domain.
+        let result = try domains[id.index]?.withOperations { (operations) throws(E) -> R in
             try body(&operations, &context)
         }
+        guard let result else { preconditionFailure("dangling domain id \(id)") }
+        return result
     }
 
     /// Domain ids from `id` to the root, outermost first.
     func path(from id: DomainID) -> [DomainID] {
         var result = [id]
-        var current = domain(id)
-        while let parent = current.parent {
+        var current = id
+        while let parent = domains[current.index]?.parent {
             result.append(parent)
-            current = domain(parent)
+            current = parent
         }
         return result
     }
@@ -170,8 +182,26 @@ public struct System: Hashable, Sendable {
     /// All live domains in creation order.
     public var allDomains: [Domain] { domains.compactMap { $0 } }
 
+    /// Runs a command's `body`, committing the event trail on success and restoring the trail
+    /// and cursors on failure (the levels roll themselves back through their free paths).
+    mutating func transaction(_ body: (inout System) throws(ModelError) -> Outcome) throws(ModelError) -> Outcome {
+        let mark = events.mark
+        let saved = cursors
+        do {
+            let outcome = try body(&self)
+            events.commit()
+            return outcome
+        } catch {
+            events.rollback(to: mark)
+            cursors = saved
+            throw error
+        }
+    }
+
     /// Appends effects to the trail, attributed to `virq`.
     mutating func record(_ effects: [HardwareEffect], virq: VirtualIRQ?) {
         for effect in effects { events.append(effect, virq: virq) }
     }
+
+    mutating func record(_ effect: HardwareEffect, virq: VirtualIRQ?) { events.append(effect, virq: virq) }
 }

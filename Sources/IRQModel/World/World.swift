@@ -67,19 +67,10 @@ public struct World: Hashable, Sendable, Codable {
     /// referenced and changes in place), committing its events on success and restoring the
     /// trail and cursors on failure.
     private mutating func transaction(on name: SystemName, _ body: (inout System) throws(ModelError) -> Outcome) throws(ModelError) -> Outcome {
-        guard var system = systems.removeValue(forKey: name) else { throw .systemNotFound(name) }
-        defer { systems[name] = system }
-        let mark = system.events.mark
-        let cursors = system.cursors
-        do {
-            let outcome = try body(&system)
-            system.events.commit()
-            return outcome
-        } catch {
-            system.events.rollback(to: mark)
-            system.cursors = cursors
-            throw error
-        }
+        // Optional chaining mutates the system in place in the dictionary: no copy.
+        let outcome = try systems[name]?.transaction(body)
+        guard let outcome else { throw .systemNotFound(name) }
+        return outcome
     }
 
     // MARK: Queries
