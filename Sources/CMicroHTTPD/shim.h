@@ -1,0 +1,108 @@
+// The C side of MicroHTTP: libmicrohttpd's header plus the few small wrappers Swift needs.
+// Every wrapper is static inline (the Clang importer compiles it into the Swift module) and
+// prefixed mhd_shim_; each says why it exists.
+#ifndef MSID_CMICROHTTPD_SHIM_H
+#define MSID_CMICROHTTPD_SHIM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <microhttpd.h>
+
+/// Everything mhd_shim_start needs, as plain fields (Swift cannot call the variadic
+/// MHD_start_daemon, and building MHD_OptionItem arrays from Swift means casting function
+/// pointers to intptr_t; C does both naturally).
+struct mhd_shim_config {
+    const char *bind_address;          // IPv4 dotted quad, e.g. "127.0.0.1"
+    uint16_t port;                     // 0 = ephemeral
+    unsigned int thread_pool_size;     // >= 1
+    unsigned int connection_limit;     // 0 = libmicrohttpd's default
+    unsigned int per_ip_connection_limit;  // 0 = unlimited
+    unsigned int connection_timeout;   // seconds, 0 = none
+    size_t connection_memory_limit;    // bytes, 0 = default (32 KiB: headers up to ~16 KB)
+    const char *tls_certificate_pem;   // NULL = plain HTTP
+    const char *tls_key_pem;
+};
+
+/// Receives libmicrohttpd's error log as one formatted line.
+typedef void (*mhd_shim_log_line)(void *cls, const char *line);
+
+struct mhd_shim_logger {
+    mhd_shim_log_line line;
+    void *cls;
+};
+
+/// MHD_LogCallback takes a va_list, which Swift cannot format; this formats it in C.
+static inline void mhd_shim_log_trampoline(void *cls, const char *format, va_list arguments) {
+    const struct mhd_shim_logger *logger = (const struct mhd_shim_logger *)cls;
+    char buffer[512];
+    vsnprintf(buffer, sizeof buffer, format, arguments);
+    size_t length = strlen(buffer);
+    while (length > 0 && (buffer[length - 1] == '\n' || buffer[length - 1] == '\r')) buffer[--length] = '\0';
+    if (logger != NULL && logger->line != NULL) logger->line(logger->cls, buffer);
+}
+
+/// Starts a daemon: internal polling thread, epoll, a thread pool, ITC (needed by
+/// MHD_quiesce_daemon), error log to `logger`, TLS when a certificate is given (TLS 1.2 at
+/// least). Returns NULL when libmicrohttpd refuses (the log says why) or the address is bad.
+static inline struct MHD_Daemon *mhd_shim_start(const struct mhd_shim_config *config,
+                                                MHD_AccessHandlerCallback handler, void *handler_cls,
+                                                MHD_RequestCompletedCallback completed, void *completed_cls,
+                                                struct mhd_shim_logger *logger) {
+    // MHD_start_daemon binds before it returns, so a local address is enough.
+    struct sockaddr_in local;
+    memset(&local, 0, sizeof local);
+    local.sin_family = AF_INET;
+    local.sin_port = htons(config->port);
+    if (inet_pton(AF_INET, config->bind_address, &local.sin_addr) != 1) return NULL;
+
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    if (config->tls_certificate_pem != NULL) flags |= MHD_USE_TLS;
+
+    struct MHD_OptionItem options[16];
+    int n = 0;
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_shim_log_trampoline, logger };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, config->thread_pool_size, NULL };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, config->connection_timeout, NULL };
+    if (config->connection_memory_limit > 0)
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)config->connection_memory_limit, NULL };
+    if (config->connection_limit > 0)
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, config->connection_limit, NULL };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->per_ip_connection_limit, NULL };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_cls };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &local };
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
+    if (config->tls_certificate_pem != NULL) {
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)config->tls_certificate_pem };
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)config->tls_key_pem };
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
+                                                (void *)"NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1" };
+    }
+    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+    return MHD_start_daemon(flags, config->port, NULL, NULL, handler, handler_cls,
+                            MHD_OPTION_ARRAY, options, MHD_OPTION_END);
+}
+
+/// MHD_get_daemon_info is variadic: the bound port (the real one when 0 was asked for).
+static inline uint16_t mhd_shim_bound_port(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
+    return info == NULL ? 0 : info->port;
+}
+
+/// MHD_get_daemon_info is variadic: connections currently open.
+static inline unsigned int mhd_shim_current_connections(struct MHD_Daemon *daemon) {
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return info == NULL ? 0 : info->num_connections;
+}
+
+/// The response body buffer parameter is `void *` even for MUST_COPY; this takes a const one.
+static inline struct MHD_Response *mhd_shim_response_copying(const void *bytes, size_t length) {
+    return MHD_create_response_from_buffer(length, (void *)bytes, MHD_RESPMEM_MUST_COPY);
+}
+
+#endif

@@ -1,0 +1,39 @@
+import Glibc
+
+/// How an `HTTPServer` listens and what it tolerates.
+public struct ServerConfiguration: Sendable {
+    /// IPv4 address to bind (default loopback only).
+    public var host: String = "127.0.0.1"
+    /// TCP port; 0 asks the kernel for a free one (read it back from `HTTPServer.boundPort`).
+    public var port: UInt16 = 0
+    /// Worker threads of libmicrohttpd's epoll pool (default: one per online core).
+    public var threads: Int = ServerConfiguration.onlineCores
+    /// Largest accepted request body; larger ones get 413 without being kept in memory.
+    public var maximumBodyBytes: Int = 1 << 20
+    /// Connections at once (0: libmicrohttpd's default, bounded by the file-descriptor limit).
+    public var connectionLimit: Int = 0
+    /// Connections at once from one IP address (0: unlimited).
+    public var perIPConnectionLimit: Int = 0
+    /// Seconds a connection may stay idle or slow before it is cut (0: never).
+    public var connectionTimeoutSeconds: Int = 30
+    /// Per-connection memory for headers and buffers (0: libmicrohttpd's 32 KiB, which accepts
+    /// headers of about 16 KB; larger get 431).
+    public var connectionMemoryBytes: Int = 0
+    /// PEM certificate and key files; both or neither. With them the server speaks HTTPS only.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Where libmicrohttpd's own error log goes, one line at a time.
+    public var logSink: @Sendable (String) -> Void = { _ in }
+    /// The answer to a body over `maximumBodyBytes` (the argument is the limit).
+    public var bodyTooLarge: @Sendable (Int) -> HTTPResponse = ServerConfiguration.defaultBodyTooLarge
+
+    public init() {}
+
+    public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// An RFC 9457 problem with the generic `about:blank` type.
+    public static let defaultBodyTooLarge: @Sendable (Int) -> HTTPResponse = { limit in
+        HTTPResponse(status: .contentTooLarge, contentType: "application/problem+json",
+                     body: Array(#"{"detail":"the request body exceeds the limit of \#(limit) bytes","status":413,"title":"Content Too Large","type":"about:blank"}"#.utf8))
+    }
+}

@@ -1,0 +1,107 @@
+import CMicroHTTPD
+import Synchronization
+
+/// The C callbacks libmicrohttpd calls, and the only place with `@convention(c)` and
+/// `Unmanaged`. Each is a thin trampoline into Swift; nothing here can throw into C.
+///
+/// They are static members of a nonisolated type on purpose: closures written in main.swift
+/// would be main-actor isolated and trap on libmicrohttpd's threads (libmicrohttpd-notes.md,
+/// pitfall 2).
+enum Trampolines {
+    /// `MHD_AccessHandlerCallback`. Safe: `cls` is the `ServerContext` retained by `HTTPServer`
+    /// for the daemon's whole life; `*requestContext` is a `RequestState` retained on the first
+    /// call and released in `requestCompleted`.
+    ///
+    /// The first call arrives with the headers complete. Answering there would switch off
+    /// keep-alive (pitfall 1), so it only records the request, except for a rejection: a
+    /// declared body over the limit gets 413 at once, before it is read.
+    static let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadDataSize, requestContext in
+        guard let cls, let connection, let uploadDataSize, let requestContext else { return .NO }
+        let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+
+        guard let existing = requestContext.pointee else {
+            let state = RequestState(method: HTTPMethod(rawValue: method.map { String(cString: $0) } ?? ""),
+                                     path: url.map { String(cString: $0) } ?? "/",
+                                     query: arguments(of: connection), headers: headers(of: connection))
+            requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
+            context.inFlight.add(1, ordering: .relaxed)
+            if let declared = state.headers["Content-Length"].flatMap({ Int($0) }), declared > context.maximumBodyBytes {
+                state.answered = true
+                return queue(context.bodyTooLarge(context.maximumBodyBytes), on: connection, context: context)
+            }
+            return .YES
+        }
+
+        let state = Unmanaged<RequestState>.fromOpaque(existing).takeUnretainedValue()
+        if uploadDataSize.pointee > 0 {
+            if let uploadData {
+                uploadData.withMemoryRebound(to: UInt8.self, capacity: uploadDataSize.pointee) { bytes in
+                    state.append(UnsafeBufferPointer(start: bytes, count: uploadDataSize.pointee), limit: context.maximumBodyBytes)
+                }
+            }
+            uploadDataSize.pointee = 0
+            return .YES
+        }
+        guard !state.answered else { return .YES }
+        state.answered = true
+        let response = state.oversize ? context.bodyTooLarge(context.maximumBodyBytes) : context.responder.respond(to: state.request)
+        return queue(response, on: connection, context: context)
+    }
+
+    /// `MHD_RequestCompletedCallback`: releases the request's state (retained on its first call).
+    static let requestCompleted: MHD_RequestCompletedCallback = { cls, _, requestContext, _ in
+        guard let cls, let requestContext, let state = requestContext.pointee else { return }
+        Unmanaged<RequestState>.fromOpaque(state).release()
+        requestContext.pointee = nil
+        Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue().inFlight.subtract(1, ordering: .relaxed)
+    }
+
+    /// `mhd_shim_log_line`: libmicrohttpd's error log, formatted by the shim.
+    static let logLine: mhd_shim_log_line = { cls, line in
+        guard let cls, let line else { return }
+        Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue().log(String(cString: line))
+    }
+
+    private static func queue(_ response: HTTPResponse, on connection: OpaquePointer, context: ServerContext) -> MHD_Result {
+        let handle = response.body.withUnsafeBytes { bytes in
+            mhd_shim_response_copying(bytes.baseAddress, bytes.count)
+        }
+        guard let handle else { return .NO }
+        defer { MHD_destroy_response(handle) }
+        for field in response.headers {
+            _ = MHD_add_response_header(handle, field.name, field.value)
+        }
+        if context.draining.load(ordering: .relaxed) {
+            _ = MHD_add_response_header(handle, "Connection", "close")
+        }
+        return MHD_queue_response(connection, UInt32(clamping: response.status.rawValue), handle)
+    }
+
+    /// Collects header fields through `MHD_get_connection_values`.
+    private static func headers(of connection: OpaquePointer) -> HTTPHeaders {
+        var fields = FieldList()
+        withUnsafeMutablePointer(to: &fields) { pointer in
+            _ = MHD_get_connection_values(connection, .HEADER_KIND, collectField, pointer)
+        }
+        return HTTPHeaders(fields.items.map { (name: $0.name, value: $0.value ?? "") })
+    }
+
+    /// Collects query arguments (percent-decoded by libmicrohttpd).
+    private static func arguments(of connection: OpaquePointer) -> [(name: String, value: String?)] {
+        var fields = FieldList()
+        withUnsafeMutablePointer(to: &fields) { pointer in
+            _ = MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, collectField, pointer)
+        }
+        return fields.items
+    }
+
+    private struct FieldList { var items: [(name: String, value: String?)] = [] }
+
+    /// `MHD_KeyValueIterator`. Safe: `cls` points at a `FieldList` on the caller's stack for the
+    /// duration of the synchronous `MHD_get_connection_values` call.
+    private static let collectField: MHD_KeyValueIterator = { cls, _, key, value in
+        guard let cls, let key else { return .YES }
+        cls.assumingMemoryBound(to: FieldList.self).pointee.items.append((String(cString: key), value.map { String(cString: $0) }))
+        return .YES
+    }
+}

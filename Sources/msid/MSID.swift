@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// The `msid` command: models Linux interrupt-domain hierarchies and composes MSI messages,
+/// over HTTP.
+@main
+struct MSID: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "msid",
+        abstract: "Interrupt-domain modelling service: Linux-style IRQ hierarchies and MSI messages over HTTP/JSON.",
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self)
+}

@@ -1,0 +1,83 @@
+import Foundation
+import MSIDTestSupport
+import Testing
+
+/// The real `msid` binary on 127.0.0.1, an ephemeral port and its own data directory.
+@Suite("msid serve, end to end")
+struct ServeTests {
+    @Test("msid serve starts, answers /healthz, and exits 0 within 2 s of SIGTERM")
+    func healthAndGracefulStop() throws {
+        let server = try ServerProcess()
+        defer { server.dataDirectory.remove() }
+        let client = try RawHTTPClient(port: server.port)
+        let response = try client.request("GET", "/healthz")
+        #expect(response.status == 200)
+        #expect(response.text == #"{"status":"ok"}"#)
+        let (status, elapsed) = server.stop()
+        #expect(status == 0)
+        #expect(elapsed < .seconds(2))
+    }
+
+    @Test("an unknown path is an application/problem+json 404")
+    func unknownPath() throws {
+        let server = try ServerProcess()
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        let response = try RawHTTPClient(port: server.port).request("GET", "/no/such/thing")
+        #expect(response.status == 404)
+        #expect(response.header("Content-Type") == "application/problem+json")
+    }
+
+    @Test("the data directory is created with mode 0700")
+    func dataDirectory() throws {
+        let parent = try TemporaryDirectory(prefix: "msid-parent")
+        defer { parent.remove() }
+        let path = parent.file("state")
+        let server = try ServerProcess(arguments: ["--data-dir", path])
+        defer { server.stop() }
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o700)
+    }
+
+    @Test("environment variables configure the server, and a bad one is refused with a message")
+    func environment() throws {
+        let server = try ServerProcess(environment: ["MSID_LOG_LEVEL": "debug", "MSID_THREADS": "1"])
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        _ = try RawHTTPClient(port: server.port).request("GET", "/healthz")
+        #expect(throws: ServerProcess.StartFailure.self) {
+            try ServerProcess(environment: ["MSID_THREADS": "many"], deadline: .seconds(10))
+        }
+    }
+
+    @Test("hundreds of malformed requests do not kill the process")
+    func malformedRequests() throws {
+        let server = try ServerProcess()
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        var random = SystemRandomNumberGenerator()
+        let samples: [[UInt8]] = [
+            Array("GET\r\n\r\n".utf8), Array("GET / HTTP/9.9\r\n\r\n".utf8), Array("\u{0}\u{1}\u{2}\r\n\r\n".utf8),
+            Array("POST /healthz HTTP/1.1\r\nContent-Length: -5\r\n\r\n".utf8),
+            Array("POST /healthz HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n".utf8),
+            Array("GET /\(String(repeating: "a", count: 70_000)) HTTP/1.1\r\n\r\n".utf8),
+            [0xFF, 0xFE, 0xC0, 0x80, 0x0D, 0x0A, 0x0D, 0x0A],
+        ]
+        for round in 0..<300 {
+            guard let client = try? RawHTTPClient(port: server.port, timeout: .seconds(2)) else { continue }
+            let bytes = round < samples.count * 10
+                ? samples[round % samples.count]
+                : (0..<Int.random(in: 1...512, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) } + [13, 10, 13, 10]
+            try? client.send(bytes)
+            _ = try? client.readResponse()
+        }
+        #expect(server.isRunning)
+        #expect(try RawHTTPClient(port: server.port).request("GET", "/healthz").status == 200)
+    }
+}
