@@ -102,6 +102,21 @@ struct HyperVWireTests {
         if version == .v1_1 { #expect(request.target == .vpMask(0x4)) }
     }
 
+    @Test("a device id with b[5] >= 0x80 sign-extends as the kernel's int arithmetic does")
+    func deviceIDSignExtension() {
+        let guid = HyperVInstanceID(bytes: [0, 0, 0, 0, 0x9D, 0x8B, 0xB7, 0x49, 0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(guid.deviceID(function: 2) == 0xFFFF_FFFF_8B9D_49B2)
+    }
+
+    @Test("a VP set holds 64 banks (VP 4095) but not VP 4096")
+    func vpSetLimit() throws {
+        let last = try #require(HyperVRetargetRequest(protocolVersion: .v1_4, deviceID: 0, address: 0, data: 0, vector: 0,
+                                                      targets: [VPIndex(rawValue: 4095)]))
+        #expect(last.controlWord == 0x7E | 65 << 17)
+        #expect(last.target == .vpSet(validBankMask: .max, banks: Array(repeating: 0, count: 63) + [1 << 63]))
+        #expect(HyperVRetargetRequest(protocolVersion: .v1_4, deviceID: 0, address: 0, data: 0, vector: 0, targets: [VPIndex(rawValue: 4096)]) == nil)
+    }
+
     @Test("protocol 1.1 cannot name VP 64 or above")
     func unrepresentable() {
         #expect(HyperVRetargetRequest(protocolVersion: .v1_1, deviceID: 0, address: 0, data: 0, vector: 0, targets: [VPIndex(rawValue: 64)]) == nil)

@@ -38,9 +38,12 @@ public struct HyperVInstanceID: Hashable, Sendable, Codable, CustomStringConvert
     }
 
     /// The device id of `hv_irq_retarget_interrupt`:
-    /// `b[5] << 24 | b[4] << 16 | b[7] << 8 | (b[6] & 0xF8) | function`.
+    /// `b[5] << 24 | b[4] << 16 | b[7] << 8 | (b[6] & 0xF8) | function`. In C the bytes are
+    /// promoted to `int`, so with `b[5] >= 0x80` the value is negative and sign-extends into the
+    /// 64-bit `device_id`; msid writes what the kernel writes.
     public func deviceID(function: UInt8) -> UInt64 {
-        UInt64(bytes[5]) << 24 | UInt64(bytes[4]) << 16 | UInt64(bytes[7]) << 8 | UInt64(bytes[6] & 0xF8) | UInt64(function & 0x7)
+        let value = UInt32(bytes[5]) << 24 | UInt32(bytes[4]) << 16 | UInt32(bytes[7]) << 8 | UInt32(bytes[6] & 0xF8) | UInt32(function & 0x7)
+        return UInt64(bitPattern: Int64(Int32(bitPattern: value)))
     }
 
     /// The PCI segment Linux gives the bus: `b[5] << 8 | b[4]`.

@@ -23,8 +23,9 @@ public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
     public var flags: UInt32
     public var target: Target
 
-    /// Nil when the targets cannot be expressed: none, a VP ≥ 64 with protocol 1.1, or a VP set
-    /// needing 64 banks or more (`cpumask_to_vpset` fails).
+    /// Nil when the targets cannot be expressed: none, a VP ≥ 64 with protocol 1.1, or a VP of
+    /// 4096 or more in a VP set (`cpumask_to_vpset` fails when the highest bank index is ≥ 64,
+    /// so 64 banks, VPs up to 4095, still fit).
     public init?(protocolVersion: HyperVProtocolVersion, deviceID: UInt64, address: UInt32, data: UInt32,
                  vector: UInt32, targets: [VPIndex]) {
         guard !targets.isEmpty else { return nil }
@@ -38,7 +39,7 @@ public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
             target = .vpMask(targets.reduce(0) { $0 | 1 << UInt64($1.rawValue) })
         } else {
             let bankCount = Int(targets.map(\.rawValue).max() ?? 0) / 64 + 1
-            guard bankCount < 64 else { return nil }
+            guard bankCount <= 64 else { return nil }
             var banks = Array(repeating: UInt64(0), count: bankCount)
             for vp in targets { banks[Int(vp.rawValue) / 64] |= 1 << UInt64(vp.rawValue % 64) }
             flags = HyperVRetargetRequest.processorSetFlag
