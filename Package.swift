@@ -38,6 +38,9 @@ let package = Package(
                 "MicroHTTP", "IRQModel", "SnapshotStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            // The contract, embedded from openapi/msid.yaml through a symlink: /openapi.yaml
+            // serves the same bytes as the file.
+            resources: [.embedInCode("Resources/msid.yaml")],
             swiftSettings: strictness
         ),
         .executableTarget(

@@ -1,32 +1,31 @@
 import Logging
 import MicroHTTP
 
-/// msid's HTTP face. For now the operational endpoint `/healthz`; every other path is a 404
-/// problem and a wrong method a 405 problem with `Allow`.
+/// msid's HTTP face: the routing table over the shared state. One line per request at debug
+/// level.
 public struct ServiceResponder: HTTPResponder {
     private let logger: Logger
+    private let router: Router
+    private let state: ServiceState
 
-    public init(logger: Logger) { self.logger = logger }
+    public init(logger: Logger) {
+        self.logger = logger
+        self.router = Router(routes: OperationsHandlers.routes + SystemHandlers.routes)
+        self.state = ServiceState()
+    }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        let response = route(request)
+        let response = router.respond(to: request, state: state)
         logger.debug("\(request.method) \(request.path) \(response.status)")
         return response
     }
 
-    private func route(_ request: HTTPRequest) -> HTTPResponse {
-        switch request.path {
-        case "/healthz":
-            guard request.method == .get || request.method == .head else {
-                return Problem.methodNotAllowed(method: request.method, path: request.path, allowed: [.get, .head])
-                    .response(headers: ["Allow": "GET, HEAD"])
-            }
-            return HTTPResponse(status: .ok, contentType: "application/json", body: Array(#"{"status":"ok"}"#.utf8))
-        default:
-            return Problem.notFound(path: request.path).response()
-        }
-    }
+    /// Every routed path template (for the contract test).
+    public var routedPaths: [String] { router.paths }
 
     /// The 413 answer for bodies over the limit, in the service's problem format.
     public static func bodyTooLarge(limit: Int) -> HTTPResponse { Problem.bodyTooLarge(limit: limit).response() }
+
+    /// Every problem type slug (for the contract test).
+    public static var problemSlugs: [String] { ProblemType.allCases.map(\.rawValue) }
 }

@@ -81,3 +81,37 @@ struct ServeTests {
         #expect(try RawHTTPClient(port: server.port).request("GET", "/healthz").status == 200)
     }
 }
+
+/// The systems resource through the real binary.
+@Suite("systems over HTTP, end to end")
+struct SystemsEndToEndTests {
+    @Test("a system is created, read back, taken a CPU offline, and deleted over HTTP")
+    func systemLifecycle() throws {
+        let server = try ServerProcess()
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        let client = try RawHTTPClient(port: server.port)
+        let created = try client.request("POST", "/v1/systems", json: #"{"name":"vm1","arch":"x86_64","cpus":4}"#)
+        #expect(created.status == 201)
+        #expect(created.header("Location") == "/v1/systems/vm1")
+        let offline = try client.request("PATCH", "/v1/systems/vm1/cpus/2", json: #"{"online":false}"#)
+        #expect(offline.status == 200)
+        #expect(try client.request("GET", "/v1/systems/vm1").text.contains(#""online":"0-1,3""#))
+        #expect(try client.request("DELETE", "/v1/systems/vm1").status == 204)
+        #expect(try client.request("GET", "/v1/systems/vm1").status == 404)
+    }
+
+    @Test("GET /openapi.yaml serves the contract")
+    func contract() throws {
+        let server = try ServerProcess()
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        let response = try RawHTTPClient(port: server.port).request("GET", "/openapi.yaml")
+        #expect(response.status == 200)
+        #expect(response.text.hasPrefix("openapi: 3.1.0"))
+    }
+}

@@ -1,0 +1,138 @@
+import IRQModel
+
+/// Strict reading of a JSON object: every member read by name, by type, with range checks;
+/// `finish()` refuses members nobody read (so typos do not pass silently) and duplicates.
+/// Errors name the field by JSON pointer.
+struct ObjectReader {
+    let pointer: String
+    private let members: [String: JSONValue]
+    private var read: Set<String> = []
+
+    init(_ value: JSONValue, pointer: String = "") throws(RequestError) {
+        guard case .object(let list) = value else {
+            throw .wrongType(pointer: pointer.isEmpty ? "/" : pointer, expected: "object", found: value.typeName)
+        }
+        var members: [String: JSONValue] = [:]
+        for member in list {
+            guard members[member.key] == nil else { throw .duplicateMember(pointer: ObjectReader.child(pointer, member.key)) }
+            members[member.key] = member.value
+        }
+        self.pointer = pointer
+        self.members = members
+    }
+
+    /// RFC 6901 escaping of one reference token.
+    static func child(_ pointer: String, _ key: String) -> String {
+        var token = ""
+        for character in key {
+            switch character {
+            case "~": token += "~0"
+            case "/": token += "~1"
+            default: token.append(character)
+            }
+        }
+        return pointer + "/" + token
+    }
+
+    func path(_ key: String) -> String { ObjectReader.child(pointer, key) }
+
+    /// The member's value; nil when absent (JSON null counts as absent).
+    mutating func value(_ key: String) -> JSONValue? {
+        read.insert(key)
+        guard let value = members[key], value != .null else { return nil }
+        return value
+    }
+
+    mutating func require(_ key: String) throws(RequestError) -> JSONValue {
+        guard let value = value(key) else { throw .missingMember(pointer: path(key)) }
+        return value
+    }
+
+    func finish() throws(RequestError) {
+        if let unknown = members.keys.sorted().first(where: { !read.contains($0) }) {
+            throw .unknownMember(pointer: path(unknown))
+        }
+    }
+
+    // MARK: Typed members
+
+    mutating func string(_ key: String) throws(RequestError) -> String? {
+        guard let value = value(key) else { return nil }
+        guard case .string(let text) = value else { throw .wrongType(pointer: path(key), expected: "string", found: value.typeName) }
+        return text
+    }
+
+    mutating func bool(_ key: String) throws(RequestError) -> Bool? {
+        guard let value = value(key) else { return nil }
+        guard case .bool(let flag) = value else { throw .wrongType(pointer: path(key), expected: "boolean", found: value.typeName) }
+        return flag
+    }
+
+    mutating func integer(_ key: String, in range: ClosedRange<Int64>) throws(RequestError) -> Int64? {
+        guard let value = value(key) else { return nil }
+        return try ObjectReader.integer(value, pointer: path(key), in: range)
+    }
+
+    static func integer(_ value: JSONValue, pointer: String, in range: ClosedRange<Int64>) throws(RequestError) -> Int64 {
+        guard case .number(let text) = value else { throw .wrongType(pointer: pointer, expected: "integer", found: value.typeName) }
+        guard let number = Int64(text) else {
+            if text.contains(".") || text.lowercased().contains("e") {
+                throw .wrongType(pointer: pointer, expected: "integer", found: "number with a fraction or exponent")
+            }
+            throw .invalidValue(pointer: pointer, reason: "\(text) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        guard range.contains(number) else {
+            throw .invalidValue(pointer: pointer, reason: "\(number) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return number
+    }
+
+    /// An address: a JSON integer or a "0x"-prefixed hex string (api.md).
+    mutating func address(_ key: String) throws(RequestError) -> UInt64? {
+        guard let value = value(key) else { return nil }
+        switch value {
+        case .number(let text):
+            guard let number = UInt64(text) else {
+                throw .invalidValue(pointer: path(key), reason: "\(text) is not an unsigned 64-bit integer")
+            }
+            return number
+        case .string(let text):
+            guard text.hasPrefix("0x") || text.hasPrefix("0X"), (3...18).contains(text.count),
+                  let number = UInt64(text.dropFirst(2), radix: 16) else {
+                throw .invalidValue(pointer: path(key), reason: "\"\(text)\" is not a 0x-prefixed hex address of at most 16 digits")
+            }
+            return number
+        default:
+            throw .wrongType(pointer: path(key), expected: "integer or hex string", found: value.typeName)
+        }
+    }
+
+    mutating func cpuSet(_ key: String) throws(RequestError) -> CPUSet? {
+        guard let text = try string(key) else { return nil }
+        do { return try CPUSet(cpulist: text) } catch { throw .invalidValue(pointer: path(key), reason: error.reason) }
+    }
+
+    mutating func systemName(_ key: String) throws(RequestError) -> SystemName? {
+        guard let text = try string(key) else { return nil }
+        guard let name = SystemName(rawValue: text) else {
+            throw .invalidValue(pointer: path(key), reason: "a name is 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit")
+        }
+        return name
+    }
+
+    mutating func domainName(_ key: String) throws(RequestError) -> DomainName? {
+        guard let text = try string(key) else { return nil }
+        guard let name = DomainName(rawValue: text) else {
+            throw .invalidValue(pointer: path(key), reason: "a name is 1-63 characters of a-z, 0-9 and '-', starting with a letter or digit")
+        }
+        return name
+    }
+
+    mutating func enumeration<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) throws(RequestError) -> T? where T.RawValue == String {
+        guard let text = try string(key) else { return nil }
+        guard let value = T(rawValue: text) else {
+            throw .invalidValue(pointer: path(key), reason: "\"\(text)\" is not one of \(T.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))")
+        }
+        return value
+    }
+}

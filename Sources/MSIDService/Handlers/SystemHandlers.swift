@@ -1,0 +1,63 @@
+import IRQModel
+import MicroHTTP
+
+/// Systems and their CPUs (api.md): create, list, show, delete; list CPUs, take one offline
+/// or online with the migration report.
+enum SystemHandlers {
+    static let routes: [Route] = [
+        Route(method: .post, pattern: PathPattern("/v1/systems"), handler: create),
+        Route(method: .get, pattern: PathPattern("/v1/systems"), handler: list),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}"), handler: show),
+        Route(method: .delete, pattern: PathPattern("/v1/systems/{system}"), handler: delete),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/cpus"), handler: cpus),
+        Route(method: .patch, pattern: PathPattern("/v1/systems/{system}/cpus/{cpu}"), handler: setCPU),
+    ]
+
+    static func create(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let body = try context.jsonBody()
+        let spec = try context.decode { () throws(RequestError) in try SystemDTO.spec(body) }
+        let (_, system) = try context.model { () throws(ModelError) in try context.state.apply(.createSystem(spec)) }
+        guard let system else { throw .model(.systemNotFound(spec.name)) }
+        return context.json(.created, SystemDTO.system(system), headers: ["Location": "/v1/systems/\(spec.name)"])
+    }
+
+    static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        context.json(.ok, .object([("systems", .array(context.state.systems.map(SystemDTO.system)))]))
+    }
+
+    static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
+        return context.json(.ok, SystemDTO.system(system))
+    }
+
+    static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        _ = try context.model { () throws(ModelError) in try context.state.apply(.deleteSystem(name)) }
+        return HTTPResponse(status: .noContent)
+    }
+
+    static func cpus(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
+        return context.json(.ok, .object([("cpus", .array(system.cpus.map(SystemDTO.cpu)))]))
+    }
+
+    /// `PATCH .../cpus/{cpu}` `{"online": bool}`: hotplug, answered with what moved.
+    static func setCPU(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let cpu = CPUID(try context.integerParameter("cpu", below: CPUSet.capacity))
+        let body = try context.jsonBody()
+        let online = try context.decode { () throws(RequestError) in
+            var reader = try ObjectReader(body)
+            guard let value = try reader.bool("online") else { throw .missingMember(pointer: "/online") }
+            try reader.finish()
+            return value
+        }
+        let (outcome, _) = try context.model { () throws(ModelError) in
+            try context.state.apply(.setCPUOnline(system: name, cpu: cpu, online: online))
+        }
+        guard case .cpuChanged(let report) = outcome else { return context.json(.ok, .object([])) }
+        return context.json(.ok, SystemDTO.hotplug(report))
+    }
+}

@@ -1,0 +1,48 @@
+import MicroHTTP
+
+/// An RFC 9457 problem details object: `type` (`/problems/<slug>`, stable per kind), a fixed
+/// `title`, the `status`, a `detail` about this occurrence, and extension members with the
+/// facts (`requested`, `available`, `pointer`, ...). Encoded with sorted keys, so bodies can be
+/// compared as text.
+struct Problem: Sendable, Equatable {
+    /// The base of every problem type URI (a path reference, RFC 9457 §3.1.1); the slug follows.
+    static let typeBase = "/problems/"
+
+    let type: ProblemType
+    let detail: String
+    var extensions: [(key: String, value: JSONValue)] = []
+
+    init(_ type: ProblemType, _ detail: String, _ extensions: [(key: String, value: JSONValue)] = []) {
+        self.type = type
+        self.detail = detail
+        self.extensions = extensions
+    }
+
+    static func == (lhs: Problem, rhs: Problem) -> Bool { lhs.type == rhs.type && lhs.json == rhs.json }
+
+    var json: JSONValue {
+        .object([
+            ("type", .string(Problem.typeBase + type.rawValue)),
+            ("title", .string(type.title)),
+            ("status", .integer(type.status.rawValue)),
+            ("detail", .string(detail)),
+        ] + extensions)
+    }
+
+    var body: [UInt8] { json.bytes }
+
+    func response(headers: HTTPHeaders = [:]) -> HTTPResponse {
+        HTTPResponse(status: type.status, contentType: "application/problem+json", body: body, headers: headers)
+    }
+
+    static func notFound(path: String) -> Problem { Problem(.notFound, "no resource at \(path)") }
+
+    static func methodNotAllowed(method: HTTPMethod, path: String, allowed: [HTTPMethod]) -> Problem {
+        Problem(.methodNotAllowed, "\(method) is not allowed on \(path); allowed: \(allowed.map(\.rawValue).joined(separator: ", "))",
+                [("allowed", .array(allowed.map { .string($0.rawValue) }))])
+    }
+
+    static func bodyTooLarge(limit: Int) -> Problem {
+        Problem(.bodyTooLarge, "the request body exceeds the limit of \(limit) bytes", [("limit", .integer(limit))])
+    }
+}

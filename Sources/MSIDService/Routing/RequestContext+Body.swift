@@ -1,0 +1,47 @@
+import IRQModel
+import MicroHTTP
+
+extension RequestContext {
+    /// The body as JSON: `Content-Type` must be `application/json` (parameters allowed), the
+    /// text strict RFC 8259.
+    func jsonBody() throws(ServiceError) -> JSONValue {
+        let type = request.headers["Content-Type"]
+        let mediaType = type?.split(separator: ";").first.map { $0.filter { $0 != " " && $0 != "\t" }.lowercased() }
+        guard mediaType == "application/json" else { throw .request(.unsupportedMediaType(found: type)) }
+        do { return try JSONParser.parse(request.body) } catch {
+            throw .request(.malformedJSON(offset: error.offset, reason: error.reason))
+        }
+    }
+
+    /// The `{system}` path parameter.
+    func systemName() throws(ServiceError) -> SystemName {
+        let text = parameter("system")
+        guard let name = SystemName(rawValue: text) else {
+            throw .request(.invalidParameter(name: "system", reason: "\"\(text)\" is not a valid system name"))
+        }
+        return name
+    }
+
+    /// An unsigned integer path parameter (`{cpu}`, `{virq}`).
+    func integerParameter(_ name: String, below limit: Int) throws(ServiceError) -> Int {
+        let text = parameter(name)
+        guard let value = Int(text), value >= 0, value < limit, text == String(value) else {
+            throw .request(.invalidParameter(name: name, reason: "\"\(text)\" is not an integer from 0 to \(limit - 1)"))
+        }
+        return value
+    }
+
+    /// Runs request decoding, turning its error into a `ServiceError`.
+    func decode<R>(_ body: () throws(RequestError) -> R) throws(ServiceError) -> R {
+        do { return try body() } catch { throw .request(error) }
+    }
+
+    /// Runs a model operation, turning its error into a `ServiceError`.
+    func model<R>(_ body: () throws(ModelError) -> R) throws(ServiceError) -> R {
+        do { return try body() } catch { throw .model(error) }
+    }
+
+    func json(_ status: HTTPStatus = .ok, _ value: JSONValue, headers: HTTPHeaders = [:]) -> HTTPResponse {
+        HTTPResponse(status: status, contentType: "application/json", body: value.bytes, headers: headers)
+    }
+}

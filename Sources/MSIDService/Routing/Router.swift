@@ -1,0 +1,60 @@
+import IRQModel
+import MicroHTTP
+
+/// What a handler can fail with; mapped to a problem in one place (`Router.respond`).
+enum ServiceError: Error {
+    case request(RequestError)
+    case model(ModelError)
+}
+
+/// One request as a handler sees it: the request, its path parameters, the shared state.
+struct RequestContext {
+    let request: HTTPRequest
+    let parameters: [String: String]
+    let state: ServiceState
+
+    func parameter(_ name: String) -> String { parameters[name] ?? "" }
+}
+
+/// A route: method, path pattern, handler.
+struct Route: Sendable {
+    let method: HTTPMethod
+    let pattern: PathPattern
+    let handler: @Sendable (RequestContext) throws(ServiceError) -> HTTPResponse
+}
+
+/// The routing table, built once and never changed: 404 problem for unknown paths, 405 problem
+/// with `Allow` for a known path with another method, and the single place where errors
+/// become problems.
+struct Router: Sendable {
+    let routes: [Route]
+
+    func respond(to request: HTTPRequest, state: ServiceState) -> HTTPResponse {
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true)
+        var allowed: [HTTPMethod] = []
+        for route in routes {
+            guard let parameters = route.pattern.match(parts) else { continue }
+            guard route.method == request.method || (route.method == .get && request.method == .head) else {
+                allowed.append(route.method)
+                continue
+            }
+            do {
+                return try route.handler(RequestContext(request: request, parameters: parameters, state: state))
+            } catch {
+                switch error {
+                case .request(let requestError): return Problem(requestError).response()
+                case .model(let modelError): return Problem(modelError).response()
+                }
+            }
+        }
+        if !allowed.isEmpty {
+            if allowed.contains(.get) { allowed.append(.head) }
+            return Problem.methodNotAllowed(method: request.method, path: request.path, allowed: allowed)
+                .response(headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
+        }
+        return Problem.notFound(path: request.path).response()
+    }
+
+    /// Every documented path template.
+    var paths: [String] { Array(Set(routes.map(\.pattern.description))).sorted() }
+}
