@@ -10,7 +10,7 @@ public struct ServiceResponder: HTTPResponder {
 
     public init(logger: Logger) {
         self.logger = logger
-        self.router = Router(routes: OperationsHandlers.routes + SystemHandlers.routes)
+        self.router = Router(routes: OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes + MessageHandlers.routes)
         self.state = ServiceState()
     }
 

@@ -15,7 +15,7 @@ extension System {
     /// Finds the live IRQ a written (address, data) pair reaches. The ITS tells devices apart
     /// by DeviceID, out of band: when several devices' IRQs share a message, `device` must say
     /// which one wrote it.
-    func decode(_ message: MSIMessage, device: PCIAddress?) throws(ModelError) -> DecodedMessage {
+    public func decode(_ message: MSIMessage, device: PCIAddress?) throws(ModelError) -> DecodedMessage {
         var candidates = decodeIndex[message].compactMap { try? irq($0) }
         if let device { candidates = candidates.filter { $0.device == device } }
         guard let irq = candidates.first else { throw .messageNotRouted(message) }

@@ -60,7 +60,12 @@ extension System {
 
     private func view(of domain: Domain) -> DomainView {
         var occupancy = domain.state.occupancy(context: context(for: domain.id))
-        if occupancy.unit == "virqs" { occupancy.used = domain.allocatedIRQs }
+        if occupancy.unit == "virqs" {
+            // The x86 Hyper-V level has no number space of its own (hwirq = virq): report the
+            // system's virq space.
+            occupancy.used = domain.allocatedIRQs
+            occupancy.free = Int(VirqSpace.limit) - Int(virqs.first.rawValue) - virqs.liveCount
+        }
         return DomainView(name: domain.name, kind: domain.kind, parent: domain.parent.map { self.domain($0).name },
                           children: domain.children.map { self.domain($0).name }, allocatedIRQs: domain.allocatedIRQs,
                           configuration: domain.state.configuration, occupancy: occupancy)

@@ -45,3 +45,44 @@ extension RequestContext {
         HTTPResponse(status: status, contentType: "application/json", body: value.bytes, headers: headers)
     }
 }
+
+extension RequestContext {
+    /// The `{domain}` path parameter.
+    func domainName() throws(ServiceError) -> DomainName {
+        let text = parameter("domain")
+        guard let name = DomainName(rawValue: text) else {
+            throw .request(.invalidParameter(name: "domain", reason: "\"\(text)\" is not a valid domain name"))
+        }
+        return name
+    }
+
+    /// The `{virq}` path parameter.
+    func virq() throws(ServiceError) -> VirtualIRQ {
+        VirtualIRQ(rawValue: UInt32(try integerParameter("virq", below: Int(VirqSpace.limit))))
+    }
+
+    /// An integer query item in a range; nil when absent.
+    func queryInteger(_ name: String, in range: ClosedRange<Int64>) throws(ServiceError) -> Int64? {
+        guard let text = request.queryValue(name) else { return nil }
+        guard let value = Int64(text), range.contains(value) else {
+            throw .request(.invalidParameter(name: name, reason: "\"\(text)\" is not an integer from \(range.lowerBound) to \(range.upperBound)"))
+        }
+        return value
+    }
+
+    func queryDomain() throws(ServiceError) -> DomainName? {
+        guard let text = request.queryValue("domain") else { return nil }
+        guard let name = DomainName(rawValue: text) else {
+            throw .request(.invalidParameter(name: "domain", reason: "\"\(text)\" is not a valid domain name"))
+        }
+        return name
+    }
+
+    func queryDevice() throws(ServiceError) -> PCIAddress? {
+        guard let text = request.queryValue("device") else { return nil }
+        guard let device = try? PCIAddress(parsing: text) else {
+            throw .request(.invalidParameter(name: "device", reason: "\"\(text)\" is not a PCI address DDDD:BB:DD.F"))
+        }
+        return device
+    }
+}

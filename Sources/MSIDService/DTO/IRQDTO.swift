@@ -1,0 +1,186 @@
+import IRQModel
+
+/// The JSON forms of IRQs, messages and events.
+enum IRQDTO {
+    static func message(_ message: MSIMessage) -> JSONValue {
+        .object([
+            ("addressHi", .integer(message.addressHi)),
+            ("addressLo", .integer(message.addressLo)),
+            ("address", .string(message.addressHex)),
+            ("data", .integer(message.data)),
+        ])
+    }
+
+    static func irq(_ irq: IRQDescriptor, in system: System) -> JSONValue {
+        .object([
+            ("virq", .integer(irq.virq.rawValue)),
+            ("device", .string(irq.device.description)),
+            ("type", .string(irq.type.rawValue)),
+            ("index", .integer(irq.index)),
+            ("managed", .bool(irq.managed)),
+            ("activated", .bool(irq.activated)),
+            ("masked", .bool(irq.masked)),
+            ("managedShutdown", .bool(irq.managedShutdown)),
+            ("affinity", .string((irq.affinity ?? system.present).cpulist)),
+            ("effectiveAffinity", .string(irq.effectiveCPU.map { CPUSet([$0]).cpulist } ?? "")),
+            ("affinityBroken", .bool(irq.affinityBroken)),
+            ("hierarchy", .array(system.hierarchy(of: irq).map { level in
+                .object([("domain", .string(level.domain.rawValue)), ("kind", .string(level.kind.rawValue)),
+                         ("hwirq", .integer(level.hwirq.rawValue)), ("chip", .string(level.chip))])
+            })),
+            ("msi", irq.message.map(message) ?? .null),
+        ])
+    }
+
+    static func messageView(_ view: MessageView) -> JSONValue {
+        var object = JSONObjectBuilder()
+        for member in [("addressHi", JSONValue.integer(view.message.addressHi)), ("addressLo", .integer(view.message.addressLo)),
+                       ("address", .string(view.message.addressHex)), ("data", .integer(view.message.data))] {
+            object.set(member.0, member.1)
+        }
+        var decoded = JSONObjectBuilder()
+        if let fields = view.x86 {
+            decoded.set("destinationId", .integer(fields.destinationID))
+            decoded.set("destinationMode", .string(fields.destinationModeLogical ? "logical" : "physical"))
+            decoded.set("redirectionHint", .bool(fields.redirectionHint))
+            decoded.set("vector", .integer(fields.vector))
+            decoded.set("deliveryMode", .string(fields.deliveryMode == 0 ? "fixed" : String(fields.deliveryMode)))
+            decoded.set("trigger", .string(fields.levelTriggered ? "level" : "edge"))
+        }
+        if let doorbell = view.doorbell {
+            decoded.set("doorbell", .string(doorbell))
+            decoded.set("intid", .integer(view.hwirq.rawValue))
+        }
+        object.set("decoded", decoded.value)
+        var target = JSONObjectBuilder()
+        target.set("cpu", view.cpu.map { .integer($0.rawValue) } ?? .null)
+        if let vector = view.vector { target.set("vector", .integer(vector.rawValue)) } else { target.set("hwirq", .integer(view.hwirq.rawValue)) }
+        object.set("target", target.value)
+        if let request = view.hyperVRequest {
+            object.set("hypervCreateInterrupt", createRequest(request))
+            object.set("hypervAnswer", view.hyperVAnswer.map(message) ?? .null)
+        }
+        return object.value
+    }
+
+    static func createRequest(_ request: HyperVCreateInterruptRequest) -> JSONValue {
+        .object([
+            ("messageType", .string("0x" + String(request.messageType, radix: 16))),
+            ("protocolVersion", .string(request.protocolVersion.rawValue)),
+            ("winSlot", .integer(request.winSlot)),
+            ("vector", .integer(request.vector)),
+            ("deliveryMode", .integer(request.deliveryMode)),
+            ("vectorCount", .integer(request.vectorCount)),
+            ("processor", .integer(request.processor.rawValue)),
+            ("bytes", .string(request.bytes.map { byte in let h = String(byte, radix: 16); return h.count == 1 ? "0" + h : h }.joined())),
+        ])
+    }
+
+    static func event(_ event: HardwareEvent) -> JSONValue {
+        var object = JSONObjectBuilder()
+        object.set("sequence", .integer(event.sequence.rawValue))
+        object.set("virq", event.virq.map { .integer($0.rawValue) } ?? .null)
+        switch event.effect {
+        case .messageWritten(let device, let type, let index, let msg):
+            object.set("kind", .string("message-written"))
+            object.set("device", .string(device.description))
+            object.set("type", .string(type.rawValue))
+            object.set("index", .integer(index))
+            object.set("message", message(msg))
+        case .vectorAssigned(let cpu, let vector, let previous, let broken):
+            object.set("kind", .string("vector-assigned"))
+            object.set("cpu", .integer(cpu.rawValue))
+            object.set("vector", .integer(vector.rawValue))
+            object.set("previous", previous.map { .object([("cpu", .integer($0.cpu.rawValue)), ("vector", .integer($0.vector.rawValue))]) } ?? .null)
+            object.set("affinityBroken", .bool(broken))
+        case .vectorReleased(let cpu, let vector):
+            object.set("kind", .string("vector-released"))
+            object.set("cpu", .integer(cpu.rawValue))
+            object.set("vector", .integer(vector.rawValue))
+        case .routeWritten(let intid, let cpu, let register, let value):
+            object.set("kind", .string("route-written"))
+            object.set("intid", .integer(intid.rawValue))
+            object.set("cpu", .integer(cpu.rawValue))
+            object.set("register", .hex64(register))
+            object.set("value", .hex64(value))
+        case .itsCommand(let command):
+            object.set("kind", .string("its-command"))
+            switch command {
+            case .mapDevice(let device, let itt, let valid):
+                object.set("command", .string("MAPD"))
+                object.set("deviceId", .integer(device))
+                object.set("ittEntries", .integer(itt))
+                object.set("valid", .bool(valid))
+            case .mapEvent(let device, let eventID, let lpi, let cpu):
+                object.set("command", .string("MAPTI"))
+                object.set("deviceId", .integer(device))
+                object.set("eventId", .integer(eventID))
+                object.set("lpi", .integer(lpi.rawValue))
+                object.set("cpu", .integer(cpu.rawValue))
+            case .moveEvent(let device, let eventID, let cpu):
+                object.set("command", .string("MOVI"))
+                object.set("deviceId", .integer(device))
+                object.set("eventId", .integer(eventID))
+                object.set("cpu", .integer(cpu.rawValue))
+            case .discardEvent(let device, let eventID):
+                object.set("command", .string("DISCARD"))
+                object.set("deviceId", .integer(device))
+                object.set("eventId", .integer(eventID))
+            }
+        case .hyperVCreateInterrupt(let request, let answer):
+            object.set("kind", .string("hyperv-create-interrupt"))
+            object.set("request", createRequest(request))
+            object.set("answer", message(answer))
+        case .hyperVDeleteInterrupt(let slot, let answer):
+            object.set("kind", .string("hyperv-delete-interrupt"))
+            object.set("winSlot", .integer(slot))
+            object.set("answer", message(answer))
+        case .hyperVRetarget(let request):
+            object.set("kind", .string("hyperv-retarget"))
+            object.set("control", .hex64(request.controlWord))
+            object.set("deviceId", .hex64(request.deviceID))
+            object.set("address", .integer(request.address))
+            object.set("data", .integer(request.data))
+            object.set("vector", .integer(request.vector))
+            object.set("flags", .integer(request.flags))
+            switch request.target {
+            case .vpMask(let mask): object.set("vpMask", .hex64(mask))
+            case .vpSet(let valid, let banks):
+                object.set("validBankMask", .hex64(valid))
+                object.set("banks", .array(banks.map { .hex64($0) }))
+            }
+        case .masked: object.set("kind", .string("masked"))
+        case .unmasked: object.set("kind", .string("unmasked"))
+        case .migrated(let from, let to, let broken):
+            object.set("kind", .string("migrated"))
+            object.set("from", .integer(from.rawValue))
+            object.set("to", .integer(to.rawValue))
+            object.set("affinityBroken", .bool(broken))
+        case .managedShutdown(let cpu):
+            object.set("kind", .string("managed-shutdown"))
+            object.set("cpu", .integer(cpu.rawValue))
+        case .managedStartup(let cpu):
+            object.set("kind", .string("managed-startup"))
+            object.set("cpu", .integer(cpu.rawValue))
+        case .cpuOffline(let cpu):
+            object.set("kind", .string("cpu-offline"))
+            object.set("cpu", .integer(cpu.rawValue))
+        case .cpuOnline(let cpu):
+            object.set("kind", .string("cpu-online"))
+            object.set("cpu", .integer(cpu.rawValue))
+        }
+        return object.value
+    }
+
+    /// Reads `POST .../irqs`: `count`, `type`, `affinity`, `managed`, `activate` (default true).
+    static func allocation(_ body: JSONValue) throws(RequestError) -> AllocationRequest {
+        var reader = try ObjectReader(body)
+        guard let count = try reader.integer("count", in: 1...2048) else { throw .missingMember(pointer: "/count") }
+        guard let type = try reader.enumeration("type", MSIType.self) else { throw .missingMember(pointer: "/type") }
+        let affinity = try reader.cpuSet("affinity")
+        let managed = try reader.bool("managed") ?? false
+        let activate = try reader.bool("activate") ?? true
+        try reader.finish()
+        return AllocationRequest(count: Int(count), type: type, affinity: affinity, managed: managed, activate: activate)
+    }
+}

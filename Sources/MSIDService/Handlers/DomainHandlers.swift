@@ -1,0 +1,46 @@
+import IRQModel
+import MicroHTTP
+
+/// Domains of a system: create (with kind configuration), list as a tree (parents before
+/// children, each naming its parent and children), show with occupancy, delete (409 while
+/// busy).
+enum DomainHandlers {
+    static let routes: [Route] = [
+        Route(method: .post, pattern: PathPattern("/v1/systems/{system}/domains"), handler: create),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/domains"), handler: list),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/domains/{domain}"), handler: show),
+        Route(method: .delete, pattern: PathPattern("/v1/systems/{system}/domains/{domain}"), handler: delete),
+    ]
+
+    static func create(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let system = try context.systemName()
+        let body = try context.jsonBody()
+        let spec = try context.decode { () throws(RequestError) in try DomainDTO.spec(body, system: system) }
+        let (_, after) = try context.model { () throws(ModelError) in try context.state.apply(.createDomain(system: system, spec: spec)) }
+        let view = try context.model { () throws(ModelError) in
+            guard let after else { throw ModelError.systemNotFound(system) }
+            return try after.domainView(spec.name)
+        }
+        return context.json(.created, DomainDTO.domain(view), headers: ["Location": "/v1/systems/\(system)/domains/\(spec.name)"])
+    }
+
+    static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
+        return context.json(.ok, .object([("domains", .array(system.domainViews.map(DomainDTO.domain)))]))
+    }
+
+    static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let domain = try context.domainName()
+        let view = try context.model { () throws(ModelError) in try context.state.system(name).domainView(domain) }
+        return context.json(.ok, DomainDTO.domain(view))
+    }
+
+    static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let domain = try context.domainName()
+        _ = try context.model { () throws(ModelError) in try context.state.apply(.deleteDomain(system: name, domain: domain)) }
+        return HTTPResponse(status: .noContent)
+    }
+}

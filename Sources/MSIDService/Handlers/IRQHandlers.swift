@@ -1,0 +1,104 @@
+import IRQModel
+import MicroHTTP
+
+/// IRQs: allocate through a pci-msi domain, list with filters, show with the hierarchy,
+/// activate/deactivate/mask/unmask, free, the composed message, affinity.
+enum IRQHandlers {
+    static let routes: [Route] = [
+        Route(method: .post, pattern: PathPattern("/v1/systems/{system}/domains/{domain}/irqs"), handler: allocate),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/irqs"), handler: list),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}"), handler: show),
+        Route(method: .delete, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}"), handler: free),
+        Route(method: .post, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}/activate"), handler: action { .activate(system: $0, virq: $1) }),
+        Route(method: .post, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}/deactivate"), handler: action { .deactivate(system: $0, virq: $1) }),
+        Route(method: .post, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}/mask"), handler: action { .mask(system: $0, virq: $1) }),
+        Route(method: .post, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}/unmask"), handler: action { .unmask(system: $0, virq: $1) }),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}/msi"), handler: msi),
+        Route(method: .put, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}/affinity"), handler: affinity),
+    ]
+
+    static func allocate(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let domain = try context.domainName()
+        let body = try context.jsonBody()
+        let request = try context.decode { () throws(RequestError) in try IRQDTO.allocation(body) }
+        let (outcome, after) = try context.model { () throws(ModelError) in
+            try context.state.apply(.allocateIRQs(system: name, domain: domain, request: request))
+        }
+        guard case .irqsAllocated(let virqs) = outcome, let system = after, let first = virqs.first else {
+            throw .model(.systemNotFound(name))
+        }
+        let irqs = virqs.compactMap { try? system.irqDescriptor($0) }.map { IRQDTO.irq($0, in: system) }
+        return context.json(.created, .object([("irqs", .array(irqs))]), headers: ["Location": "/v1/systems/\(name)/irqs/\(first)"])
+    }
+
+    static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let domain = try context.queryDomain()
+        let device = try context.queryDevice()
+        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
+        let irqs = try context.model { () throws(ModelError) in try system.irqs(inDomain: domain, device: device) }
+        return context.json(.ok, .object([("irqs", .array(irqs.map { IRQDTO.irq($0, in: system) }))]))
+    }
+
+    static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let virq = try context.virq()
+        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
+        let irq = try context.model { () throws(ModelError) in try system.irqDescriptor(virq) }
+        return context.json(.ok, IRQDTO.irq(irq, in: system))
+    }
+
+    /// Frees the IRQ; for a multi-MSI block, the whole block (listed in `freed`).
+    static func free(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let virq = try context.virq()
+        let (outcome, _) = try context.model { () throws(ModelError) in try context.state.apply(.free(system: name, virq: virq)) }
+        guard case .irqsFreed(let freed) = outcome else { return context.json(.ok, .object([("freed", .array([]))])) }
+        return context.json(.ok, .object([("freed", .array(freed.map { .integer($0.rawValue) }))]))
+    }
+
+    static func action(_ command: @escaping @Sendable (SystemName, VirtualIRQ) -> Command) -> @Sendable (RequestContext) throws(ServiceError) -> HTTPResponse {
+        { (context) throws(ServiceError) -> HTTPResponse in
+            let name = try context.systemName()
+            let virq = try context.virq()
+            let (_, after) = try context.model { () throws(ModelError) in try context.state.apply(command(name, virq)) }
+            guard let system = after else { throw .model(.systemNotFound(name)) }
+            let irq = try context.model { () throws(ModelError) in try system.irqDescriptor(virq) }
+            return context.json(.ok, IRQDTO.irq(irq, in: system))
+        }
+    }
+
+    static func msi(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let virq = try context.virq()
+        let view = try context.model { () throws(ModelError) in
+            guard let view = try context.state.system(name).messageView(virq) else { throw ModelError.irqNotActivated(system: name, virq: virq) }
+            return view
+        }
+        return context.json(.ok, IRQDTO.messageView(view))
+    }
+
+    /// `PUT .../affinity` `{"cpus": "<cpulist>"}`: requested and effective affinity, the new
+    /// message and the events the change caused (vector move, route write, retarget).
+    static func affinity(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let virq = try context.virq()
+        let body = try context.jsonBody()
+        let cpus = try context.decode { () throws(RequestError) in
+            var reader = try ObjectReader(body)
+            guard let cpus = try reader.cpuSet("cpus") else { throw .missingMember(pointer: "/cpus") }
+            try reader.finish()
+            return cpus
+        }
+        let (outcome, _) = try context.model { () throws(ModelError) in try context.state.apply(.setAffinity(system: name, virq: virq, cpus: cpus)) }
+        guard case .affinityChanged(let report) = outcome else { throw .model(.irqNotFound(system: name, virq: virq)) }
+        return context.json(.ok, .object([
+            ("virq", .integer(report.virq.rawValue)),
+            ("requested", .string(report.requested.cpulist)),
+            ("effective", .string(report.effectiveCPU.map { CPUSet([$0]).cpulist } ?? "")),
+            ("msi", report.message.map(IRQDTO.message) ?? .null),
+            ("events", .array(report.events.map(IRQDTO.event))),
+        ]))
+    }
+}

@@ -1,0 +1,57 @@
+import IRQModel
+import MicroHTTP
+
+/// The inverse lookup and the event trail.
+enum MessageHandlers {
+    static let routes: [Route] = [
+        Route(method: .post, pattern: PathPattern("/v1/systems/{system}/msi/decode"), handler: decode),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/events"), handler: events),
+    ]
+
+    /// `{"addressHi", "addressLo", "data", "device"?}`: which IRQ, CPU and vector a device write
+    /// reaches (404 when nothing is routed there).
+    static func decode(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let body = try context.jsonBody()
+        let (message, device) = try context.decode { () throws(RequestError) in
+            var reader = try ObjectReader(body)
+            guard let hi = try reader.integer("addressHi", in: 0...Int64(UInt32.max)) else { throw .missingMember(pointer: "/addressHi") }
+            guard let lo = try reader.integer("addressLo", in: 0...Int64(UInt32.max)) else { throw .missingMember(pointer: "/addressLo") }
+            guard let data = try reader.integer("data", in: 0...Int64(UInt32.max)) else { throw .missingMember(pointer: "/data") }
+            var device: PCIAddress?
+            if let text = try reader.string("device") {
+                guard let parsed = try? PCIAddress(parsing: text) else {
+                    throw .invalidValue(pointer: "/device", reason: "expected the form DDDD:BB:DD.F in hexadecimal")
+                }
+                device = parsed
+            }
+            try reader.finish()
+            return (MSIMessage(addressHi: UInt32(hi), addressLo: UInt32(lo), data: UInt32(data)), device)
+        }
+        let decoded = try context.model { () throws(ModelError) in try context.state.system(name).decode(message, device: device) }
+        var object = JSONObjectBuilder()
+        object.set("virq", .integer(decoded.virq.rawValue))
+        object.set("device", .string(decoded.device.description))
+        object.set("index", .integer(decoded.index))
+        object.set("cpu", decoded.cpu.map { JSONValue.integer($0.rawValue) } ?? .null)
+        object.set("vector", decoded.vector.map { JSONValue.integer($0.rawValue) } ?? .null)
+        object.set("hwirq", .integer(decoded.hwirq.rawValue))
+        return context.json(.ok, object.value)
+    }
+
+    /// `?after=SEQ&limit=N` (limit 1-1000, default 100): the events after a sequence number,
+    /// oldest first, with `next` to pass as `after` and the oldest retained sequence.
+    static func events(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let name = try context.systemName()
+        let after = try context.queryInteger("after", in: 0...Int64.max) ?? 0
+        let limit = try context.queryInteger("limit", in: 1...1000) ?? 100
+        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
+        let events = system.events.events(after: EventSequence(rawValue: UInt64(after)), limit: Int(limit))
+        let next = events.last?.sequence.rawValue ?? UInt64(after)
+        var object = JSONObjectBuilder()
+        object.set("events", .array(events.map(IRQDTO.event)))
+        object.set("next", .integer(next))
+        object.set("firstRetained", .integer(system.events.firstRetained.rawValue))
+        return context.json(.ok, object.value)
+    }
+}
