@@ -115,3 +115,51 @@ struct SystemsEndToEndTests {
         #expect(response.text.hasPrefix("openapi: 3.1.0"))
     }
 }
+
+@Suite("concurrent allocation, end to end")
+struct ConcurrentAllocationTests {
+    @Test("16 clients allocating in one domain get exactly its capacity, never an SPI twice, then the exhaustion problem")
+    func allocateUntilExhausted() async throws {
+        let server = try ServerProcess()
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        let setup = try RawHTTPClient(port: server.port)
+        #expect(try setup.request("POST", "/v1/systems", json: #"{"name":"arm","arch":"arm64","cpus":4}"#).status == 201)
+        #expect(try setup.request("POST", "/v1/systems/arm/domains", json: #"{"name":"gic","kind":"gicv3","distributorBase":134217728}"#).status == 201)
+        #expect(try setup.request("POST", "/v1/systems/arm/domains",
+                                  json: #"{"name":"v2m","kind":"gicv2m","parent":"gic","frameBase":"0x08020000","spiBase":64,"spiCount":48}"#).status == 201)
+        #expect(try setup.request("POST", "/v1/systems/arm/domains", json: #"{"name":"nic","kind":"pci-msi","parent":"v2m","device":"0000:00:01.0"}"#).status == 201)
+        let port = server.port
+        let results = try await withThrowingTaskGroup(of: (created: [Int], other: [String]).self) { group in
+            for _ in 0..<16 {
+                group.addTask {
+                    let client = try RawHTTPClient(port: port)
+                    var created: [Int] = []
+                    var other: [String] = []
+                    while true {
+                        let response = try client.request("POST", "/v1/systems/arm/domains/nic/irqs", json: #"{"count":1,"type":"msix"}"#)
+                        if response.status == 201 {
+                            // The v2m level's hwirq: the second "hwirq" member of the hierarchy.
+                            let hwirqs = response.text.components(separatedBy: #""hwirq":"#).dropFirst().compactMap { Int($0.prefix { $0.isNumber }) }
+                            created.append(hwirqs.count > 1 ? hwirqs[1] : -1)
+                        } else {
+                            other.append(response.text)
+                            break
+                        }
+                    }
+                    return (created, other)
+                }
+            }
+            return try await group.reduce(into: [(created: [Int], other: [String])]()) { $0.append($1) }
+        }
+        let spis = results.flatMap(\.created)
+        #expect(spis.count == 48)
+        #expect(Set(spis).count == 48)
+        #expect(Set(spis) == Set(64..<112))
+        let refusals = results.flatMap(\.other)
+        #expect(refusals.count == 16)
+        #expect(refusals.allSatisfy { $0.contains(#""type":"/problems/spis-exhausted""#) && $0.contains(#""available":0"#) })
+    }
+}
