@@ -9,7 +9,7 @@ DATA_DIR ?= ./msid-data
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: all build build-release run test test-swift lint bench deps deps-test deps-lint deps-bench clean
+.PHONY: all build build-release run test test-swift lint schemathesis bench deps deps-test deps-lint deps-bench clean
 
 all: build
 
@@ -47,11 +47,15 @@ run: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/msid" serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 ## test: build, every Swift test suite, then the external checks.
-test: deps-test test-swift lint
+test: deps-test test-swift lint schemathesis
 
 test-swift: deps-test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## schemathesis: the real binary fuzzed against openapi/msid.yaml (pip installs schemathesis).
+schemathesis: deps
+	scripts/schemathesis
 
 lint: deps-lint
 	hadolint docker/Dockerfile

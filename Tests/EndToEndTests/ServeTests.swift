@@ -163,3 +163,34 @@ struct ConcurrentAllocationTests {
         #expect(refusals.allSatisfy { $0.contains(#""type":"/problems/spis-exhausted""#) && $0.contains(#""available":0"#) })
     }
 }
+
+@Suite("bad input, end to end")
+struct BadInputTests {
+    @Test("hundreds of malformed JSON bodies change nothing and the server keeps answering")
+    func malformedBodies() throws {
+        let server = try ServerProcess()
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        let client = try RawHTTPClient(port: server.port)
+        #expect(try client.request("POST", "/v1/systems", json: #"{"name":"vm1","arch":"x86_64","cpus":2}"#).status == 201)
+        let before = try client.request("GET", "/v1/systems").text
+        var random = SystemRandomNumberGenerator()
+        let valid = Array(#"{"name":"vm2","arch":"x86_64","cpus":2}"#.utf8)
+        var bodies: [[UInt8]] = [
+            Array(String(repeating: "[", count: 5000).utf8), Array(#"{"name":"vm2","arch":"x86_64","cpus":1e999999}"#.utf8),
+            Array(#"{"name":"vm2","arch":"x86_64","cpus":99999999999999999999999999}"#.utf8), [0x7B, 0x22, 0xFF, 0xFE, 0x22, 0x3A, 0x31, 0x7D],
+            Array(#"{"name":"vm2","arch":"x86_64","cpus":2,"cpus":3}"#.utf8), Array(#"{"name":"\ud800","arch":"x86_64","cpus":2}"#.utf8),
+        ]
+        for length in stride(from: 0, to: valid.count - 1, by: 1) { bodies.append(Array(valid.prefix(length))) }
+        for _ in 0..<300 { bodies.append((0..<Int.random(in: 1...200, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }) }
+        for body in bodies {
+            let response = try client.request("POST", "/v1/systems", headers: [("Content-Type", "application/json")], body: body)
+            #expect((400..<500).contains(response.status), "\(response.status) for \(body.prefix(40))")
+            #expect(response.header("Content-Type") == "application/problem+json")
+        }
+        #expect(try client.request("GET", "/v1/systems").text == before)
+        #expect(try client.request("GET", "/healthz").status == 200)
+    }
+}

@@ -75,9 +75,9 @@ struct ObjectReader {
 
     static func integer(_ value: JSONValue, pointer: String, in range: ClosedRange<Int64>) throws(RequestError) -> Int64 {
         guard case .number(let text) = value else { throw .wrongType(pointer: pointer, expected: "integer", found: value.typeName) }
-        guard let number = Int64(text) else {
+        guard let number = Int64(text) ?? integralValue(of: text) else {
             if text.contains(".") || text.lowercased().contains("e") {
-                throw .wrongType(pointer: pointer, expected: "integer", found: "number with a fraction or exponent")
+                throw .wrongType(pointer: pointer, expected: "integer", found: "number with a fraction")
             }
             throw .invalidValue(pointer: pointer, reason: "\(text) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
@@ -85,6 +85,13 @@ struct ObjectReader {
             throw .invalidValue(pointer: pointer, reason: "\(number) is out of range \(range.lowerBound)...\(range.upperBound)")
         }
         return number
+    }
+
+    /// JSON Schema counts 666.0 and 6.66e2 as integers: accept a number written with a fraction
+    /// or an exponent when its value is a whole number that a Double holds exactly (|n| < 2^53).
+    static func integralValue(of text: String) -> Int64? {
+        guard let double = Double(text), double.rounded() == double, abs(double) < 9_007_199_254_740_992 else { return nil }
+        return Int64(double)
     }
 
     /// An address: a JSON integer or a "0x"-prefixed hex string (api.md).
