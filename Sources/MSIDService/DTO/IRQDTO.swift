@@ -72,7 +72,7 @@ enum IRQDTO {
             ("deliveryMode", .integer(request.deliveryMode)),
             ("vectorCount", .integer(request.vectorCount)),
             ("processor", .integer(request.processor.rawValue)),
-            ("bytes", .string(request.bytes.map { byte in let h = String(byte, radix: 16); return h.count == 1 ? "0" + h : h }.joined())),
+            ("bytes", .string(JSONText.hex(request.bytes))),
         ])
     }
 

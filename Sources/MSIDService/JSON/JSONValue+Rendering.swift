@@ -1,35 +1,38 @@
 extension JSONValue {
-    /// Compact JSON text with object members sorted by key (stable bodies, comparable as text).
-    var text: String {
-        var out = ""
+    /// Compact JSON as UTF-8 bytes, object members sorted by key (stable bodies, comparable as
+    /// text). Written straight into one byte buffer: this is on every response's path.
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         render(into: &out)
         return out
     }
 
-    var bytes: [UInt8] { Array(text.utf8) }
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    private func render(into out: inout String) {
+    private func render(into out: inout [UInt8]) {
         switch self {
-        case .null: out += "null"
-        case .bool(let value): out += value ? "true" : "false"
-        case .number(let text): out += text
-        case .string(let text): out += JSONText.string(text)
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
+        case .number(let text): out.append(contentsOf: text.utf8)
+        case .string(let text): JSONText.append(text, to: &out)
         case .array(let elements):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
-                if index > 0 { out += "," }
+                if index > 0 { out.append(UInt8(ascii: ",")) }
                 element.render(into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out += "{"
-            for (index, member) in members.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { out += "," }
-                out += JSONText.string(member.key)
-                out += ":"
+            out.append(UInt8(ascii: "{"))
+            let ordered = members.count < 2 ? members : members.sorted { $0.key < $1.key }
+            for (index, member) in ordered.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.append(member.key, to: &out)
+                out.append(UInt8(ascii: ":"))
                 member.value.render(into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
@@ -37,8 +40,7 @@ extension JSONValue {
 
     /// A 64-bit value for people: "0x" and 16 lowercase hex digits.
     static func hex64(_ value: UInt64) -> JSONValue {
-        let digits = String(value, radix: 16)
-        return .string("0x" + String(repeating: "0", count: 16 - digits.count) + digits)
+        .string(JSONText.hex(value, digits: 16))
     }
 
     static func optional(_ value: JSONValue?) -> JSONValue { value ?? .null }

@@ -1,7 +1,7 @@
 /// A parsed JSON document (RFC 8259). Objects keep their members in order and may hold
 /// duplicates (the decoder refuses those). Numbers keep their text so integers are read
 /// exactly, whatever their size.
-indirect enum JSONValue: Sendable, Equatable {
+enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(String)
