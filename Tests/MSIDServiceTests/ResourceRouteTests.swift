@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 @testable import MSIDService
 import MicroHTTP
@@ -96,5 +97,32 @@ struct ResourceRouteTests {
         #expect(exhausted.status == 409)
         #expect(exhausted.text == #"{"available":0,"cpus":"0","detail":"no free vector on CPUs 0 (0 available)","requested":1,"status":409,"title":"Vectors exhausted","type":"/problems/vectors-exhausted"}"#)
         #expect(send(.post, "/v1/systems/x/domains/vector/irqs", #"{"count":1,"type":"msix"}"#).status == 422)
+    }
+}
+
+@Suite("Idempotency-Key")
+struct IdempotencyTests {
+    let responder = ServiceResponder(logger: Logger(label: "test"))
+
+    func post(_ path: String, _ json: String, key: String?) -> HTTPResponse {
+        var headers: HTTPHeaders = ["Content-Type": "application/json"]
+        if let key { headers.add(name: "Idempotency-Key", value: key) }
+        return responder.respond(to: HTTPRequest(method: .post, path: path, headers: headers, body: Array(json.utf8)))
+    }
+
+    @Test("a repeat with the same key and body returns the first answer and does nothing again; another body is 422")
+    func repeats() {
+        let body = #"{"name":"vm1","arch":"arm64","cpus":2}"#
+        let first = post("/v1/systems", body, key: "k1")
+        #expect(first.status == .created)
+        let again = post("/v1/systems", body, key: "k1")
+        #expect(again.status == .created)
+        #expect(again.body == first.body)
+        #expect(post("/v1/systems", body, key: nil).status == .conflict)
+        let other = post("/v1/systems", #"{"name":"vm2","arch":"arm64","cpus":2}"#, key: "k1")
+        #expect(other.status == .unprocessableContent)
+        #expect(String(decoding: other.body, as: UTF8.self).contains("/problems/idempotency-key-reused"))
+        let listed = responder.respond(to: HTTPRequest(method: .get, path: "/v1/systems"))
+        #expect(String(decoding: listed.body, as: UTF8.self).components(separatedBy: #""name":"#).count == 2)
     }
 }

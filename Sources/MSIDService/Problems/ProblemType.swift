@@ -13,6 +13,8 @@ enum ProblemType: String, CaseIterable, Sendable {
     case malformedJSON = "malformed-json"
     case invalidRequest = "invalid-request"
     case invalidParameter = "invalid-parameter"
+    case idempotencyKeyReused = "idempotency-key-reused"
+    case idempotencyKeyInUse = "idempotency-key-in-use"
     // Lookups and existence
     case systemNotFound = "system-not-found"
     case domainNotFound = "domain-not-found"
@@ -58,6 +60,8 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .malformedJSON: "Malformed JSON"
         case .invalidRequest: "Invalid request body"
         case .invalidParameter: "Invalid parameter"
+        case .idempotencyKeyReused: "Idempotency key reused"
+        case .idempotencyKeyInUse: "Idempotency key in use"
         case .systemNotFound: "System not found"
         case .domainNotFound: "Domain not found"
         case .irqNotFound: "IRQ not found"
@@ -101,9 +105,10 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .malformedJSON, .invalidRequest, .invalidParameter: .badRequest
         case .systemExists, .domainExists, .spiRangeConflict, .deviceHasDomain, .domainBusy, .systemBusy, .msiModeConflict,
              .vectorsExhausted, .spisExhausted, .lpisExhausted, .eventsExhausted, .msixEntriesExhausted, .virqsExhausted,
-             .managedAffinity, .cpuUnplugRefused, .roundRobinWithoutNextCPU, .irqNotActivated, .messageAmbiguous: .conflict
+             .managedAffinity, .cpuUnplugRefused, .roundRobinWithoutNextCPU, .irqNotActivated, .messageAmbiguous,
+             .idempotencyKeyInUse: .conflict
         case .invalidSystem, .invalidDomain, .wrongParent, .notAnMSIDomain, .invalidVectorCount, .multiMSIUnsupported,
-             .invalidAffinity: .unprocessableContent
+             .invalidAffinity, .idempotencyKeyReused: .unprocessableContent
         case .internalError: .internalServerError
         }
     }

@@ -38,13 +38,24 @@ struct Router: Sendable {
                 allowed.append(route.method)
                 continue
             }
-            do {
-                return try route.handler(RequestContext(request: request, parameters: parameters, state: state))
-            } catch {
-                switch error {
-                case .request(let requestError): return Problem(requestError).response()
-                case .model(let modelError): return Problem(modelError).response()
-                }
+            guard request.method == .post, let key = request.headers["Idempotency-Key"] else {
+                return run(route, request: request, parameters: parameters, state: state)
+            }
+            guard !key.isEmpty && key.utf8.count <= 255 else {
+                return Problem(.invalidParameter, "the Idempotency-Key header must have 1 to 255 characters",
+                               [("parameter", .string("Idempotency-Key"))]).response()
+            }
+            switch state.idempotency.begin(key: key, fingerprint: IdempotencyCache.fingerprint(request)) {
+            case .replay(let response):
+                return response
+            case .inProgress:
+                return Problem(.idempotencyKeyInUse, "a request with Idempotency-Key \(key) is still being served").response()
+            case .mismatch:
+                return Problem(.idempotencyKeyReused, "Idempotency-Key \(key) was used for a different request").response()
+            case .fresh:
+                let response = run(route, request: request, parameters: parameters, state: state)
+                state.idempotency.finish(key: key, response: response)
+                return response
             }
         }
         if !allowed.isEmpty {
@@ -53,6 +64,18 @@ struct Router: Sendable {
                 .response(headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
         }
         return Problem.notFound(path: request.path).response()
+    }
+
+    /// Runs a handler; the single place where its errors become problems.
+    private func run(_ route: Route, request: HTTPRequest, parameters: [String: String], state: ServiceState) -> HTTPResponse {
+        do {
+            return try route.handler(RequestContext(request: request, parameters: parameters, state: state))
+        } catch {
+            switch error {
+            case .request(let requestError): return Problem(requestError).response()
+            case .model(let modelError): return Problem(modelError).response()
+            }
+        }
     }
 
     /// Every documented path template.

@@ -6,6 +6,8 @@ import Synchronization
 /// methods return, outside it (copies of a `System` share storage, they are not deep copies).
 final class ServiceState: Sendable {
     private let world = Mutex(World())
+    /// Answers already given to POSTs with an `Idempotency-Key`.
+    let idempotency = IdempotencyCache()
 
     /// Applies a command; returns its outcome and the system afterwards (nil once deleted).
     func apply(_ command: Command) throws(ModelError) -> (outcome: Outcome, system: System?) {
