@@ -194,3 +194,60 @@ struct BadInputTests {
         #expect(try client.request("GET", "/healthz").status == 200)
     }
 }
+
+/// The README's two walkthroughs (scripts/readme-sessions), checked over HTTP.
+@Suite("README sessions, end to end")
+struct ReadmeSessionTests {
+    @Test("arm64: a Hyper-V vPCI guest on a GICv3")
+    func arm64Session() throws {
+        let server = try ServerProcess()
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        let c = try RawHTTPClient(port: server.port)
+        #expect(try c.request("POST", "/v1/systems", json: #"{"name":"arm","arch":"arm64","cpus":4}"#).status == 201)
+        #expect(try c.request("POST", "/v1/systems/arm/domains", json: #"{"name":"gic","kind":"gicv3","distributorBase":"0x08000000"}"#).status == 201)
+        #expect(try c.request("POST", "/v1/systems/arm/domains",
+                              json: #"{"name":"vpci","kind":"hyperv-vpci","parent":"gic","instanceId":"abee639e-0b9d-49b7-9a07-c54ba8cd5734"}"#).status == 201)
+        #expect(try c.request("POST", "/v1/systems/arm/domains", json: #"{"name":"nvme0","kind":"pci-msi","parent":"vpci","device":"0b9d:00:00.0"}"#).status == 201)
+        let irqs = try c.request("POST", "/v1/systems/arm/domains/nvme0/irqs", json: #"{"count":2,"type":"msix"}"#)
+        #expect(irqs.status == 201)
+        #expect(irqs.text.contains(#""hwirq":64,"kind":"hyperv-vpci""#) && irqs.text.contains(#""hwirq":65,"kind":"hyperv-vpci""#))
+        let msi = try c.request("GET", "/v1/systems/arm/irqs/1/msi")
+        #expect(msi.text.contains(#""address":"0x0000000008000040""#) && msi.text.contains(#""vector":64"#) && msi.text.contains(#""processor":0"#))
+        let affinity = try c.request("PUT", "/v1/systems/arm/irqs/1/affinity", json: #"{"cpus":"2-3"}"#)
+        #expect(affinity.text.contains(#""effective":"2""#) && affinity.text.contains(#""register":"0x0000000008006200""#))
+        #expect(!affinity.text.contains("hyperv-retarget"))
+        let offline = try c.request("PATCH", "/v1/systems/arm/cpus/2", json: #"{"online":false}"#)
+        #expect(offline.text.contains(#""from":2,"to":3"#) || offline.text.contains(#""from":2,"#))
+        let decoded = try c.request("POST", "/v1/systems/arm/msi/decode", json: #"{"addressHi":0,"addressLo":134217792,"data":65}"#)
+        #expect(decoded.text.contains(#""virq":2"#))
+        #expect(try c.request("DELETE", "/v1/systems/arm/domains/vpci").status == 409)
+    }
+
+    @Test("x86_64: the vector domain, Hyper-V vPCI and a PCI device with MSI-X")
+    func x86Session() throws {
+        let server = try ServerProcess()
+        defer {
+            server.stop()
+            server.dataDirectory.remove()
+        }
+        let c = try RawHTTPClient(port: server.port)
+        #expect(try c.request("POST", "/v1/systems", json: #"{"name":"x86","arch":"x86_64","cpus":4}"#).status == 201)
+        #expect(try c.request("POST", "/v1/systems/x86/domains", json: #"{"name":"vector","kind":"x86-vector"}"#).status == 201)
+        #expect(try c.request("POST", "/v1/systems/x86/domains",
+                              json: #"{"name":"vpci","kind":"hyperv-vpci","parent":"vector","protocolVersion":"1.4","instanceId":"abee639e-0b9d-49b7-9a07-c54ba8cd5734"}"#).status == 201)
+        #expect(try c.request("POST", "/v1/systems/x86/domains", json: #"{"name":"nic","kind":"pci-msi","parent":"vpci","device":"0b9d:00:02.0"}"#).status == 201)
+        let irq = try c.request("POST", "/v1/systems/x86/domains/nic/irqs", json: #"{"count":1,"type":"msix","affinity":"1"}"#)
+        #expect(irq.text.contains(#""address":"0x00000000fee01000""#) && irq.text.contains(#""data":32"#))
+        #expect(try c.request("POST", "/v1/systems/x86/irqs/24/mask").text.contains(#""masked":true"#))
+        let moved = try c.request("PUT", "/v1/systems/x86/irqs/24/affinity", json: #"{"cpus":"3"}"#)
+        #expect(moved.text.contains(#""effective":"3""#) && moved.text.contains("hyperv-create-interrupt"))
+        #expect(!moved.text.contains("hyperv-retarget"))
+        let unmasked = try c.request("POST", "/v1/systems/x86/irqs/24/unmask")
+        #expect(unmasked.text.contains(#""masked":false"#))
+        let events = try c.request("GET", "/v1/systems/x86/events?after=0&limit=1000")
+        #expect(events.text.contains(#""kind":"hyperv-retarget""#) && events.text.contains(#""control":"0x000000000004007e""#))
+    }
+}
