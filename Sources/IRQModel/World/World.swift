@@ -80,6 +80,12 @@ public struct World: Hashable, Sendable, Codable {
         return system
     }
 
+    /// Runs a read-only `body` on one system without copying it out of the world.
+    public func withSystem<R>(_ name: SystemName, _ body: (borrowing System) throws(ModelError) -> R) throws(ModelError) -> R {
+        guard let index = systems.index(forKey: name) else { throw .systemNotFound(name) }
+        return try body(systems.values[index])
+    }
+
     /// Checks every system's invariants.
     public func checkInvariants() {
         for system in systems.values { system.checkInvariants() }

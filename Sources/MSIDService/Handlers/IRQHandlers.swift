@@ -73,8 +73,10 @@ enum IRQHandlers {
         let name = try context.systemName()
         let virq = try context.virq()
         let view = try context.model { () throws(ModelError) in
-            guard let view = try context.state.system(name).messageView(virq) else { throw ModelError.irqNotActivated(system: name, virq: virq) }
-            return view
+            try context.state.read(name) { (system) throws(ModelError) in
+                guard let view = try system.messageView(virq) else { throw ModelError.irqNotActivated(system: name, virq: virq) }
+                return view
+            }
         }
         return context.json(.ok, IRQDTO.messageView(view))
     }

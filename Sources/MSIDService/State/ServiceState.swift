@@ -22,6 +22,12 @@ final class ServiceState: Sendable {
         try world.withLock { (world) throws(ModelError) in try world.system(name) }
     }
 
+    /// A read-only look at one system under the lock, for answers cheap to compute (the
+    /// system is not copied out).
+    func read<R: Sendable>(_ name: SystemName, _ body: @Sendable (borrowing System) throws(ModelError) -> R) throws(ModelError) -> R {
+        try world.withLock { (world) throws(ModelError) in try world.withSystem(name, body) }
+    }
+
     /// Every system, by name.
     var systems: [System] {
         world.withLock { $0.systems.values.sorted { $0.name < $1.name } }
