@@ -16,15 +16,16 @@ struct PathPattern: Sendable, CustomStringConvertible {
         }
     }
 
-    /// The parameters when `path` matches.
-    func match(_ parts: [Substring]) -> [String: String]? {
+    /// The parameters when the path's segments match: literals first (cheap byte comparisons
+    /// of native strings), the parameter dictionary only for a match.
+    func match(_ parts: [String]) -> [String: String]? {
         guard parts.count == segments.count else { return nil }
+        for (segment, part) in zip(segments, parts) {
+            if case .literal(let literal) = segment, part != literal { return nil }
+        }
         var parameters: [String: String] = [:]
         for (segment, part) in zip(segments, parts) {
-            switch segment {
-            case .literal(let literal): guard part == literal else { return nil }
-            case .parameter(let name): parameters[name] = String(part)
-            }
+            if case .parameter(let name) = segment { parameters[name] = part }
         }
         return parameters
     }

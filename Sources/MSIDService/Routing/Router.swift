@@ -30,7 +30,7 @@ struct Router: Sendable {
     let routes: [Route]
 
     func respond(to request: HTTPRequest, state: ServiceState) -> HTTPResponse {
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true)
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         var allowed: [HTTPMethod] = []
         for route in routes {
             guard let parameters = route.pattern.match(parts) else { continue }
