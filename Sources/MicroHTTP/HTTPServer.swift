@@ -30,6 +30,9 @@ public final class HTTPServer: Sendable {
     /// Connections currently open.
     public var currentConnections: Int { Int(mhd_shim_current_connections(handle.daemon)) }
 
+    /// Whether `stop` has begun: from then on every response carries `Connection: close`.
+    public var isDraining: Bool { context.draining.load(ordering: .relaxed) }
+
     /// Requests being served right now.
     public var requestsInFlight: Int { context.inFlight.load(ordering: .relaxed) }
 

@@ -130,17 +130,25 @@ struct HTTPServerTests {
     }
 
     @Test("stopping with requests in flight answers each (or closes its connection cleanly), then refuses new connections")
-    func stopWithRequestsInFlight() async throws {
-        let server = try HTTPServerTests.server { $0.threads = 4 }
+    func stopWithRequestsInFlight() throws {
+        let gate = GatedResponder()
+        var configuration = ServerConfiguration()
+        configuration.threads = 4
+        let server = try HTTPServer(configuration: configuration, responder: gate)
         let port = server.boundPort
-        let clients = try (0..<8).map { _ in try RawHTTPClient(port: port, timeout: .seconds(5)) }
-        for client in clients { try client.send("GET /slow?ms=300 HTTP/1.1\r\nHost: x\r\n\r\n") }
-        // Stop only once a request is inside the responder.
+        let clients = try (0..<8).map { _ in try RawHTTPClient(port: port, timeout: .seconds(20)) }
+        for client in clients { try client.send("GET /gated HTTP/1.1\r\nHost: x\r\n\r\n") }
+        // Stop only once a request is inside the responder; release them all while draining.
+        #expect(gate.entered.wait(timeout: .now() + 20) == .success)
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            server.stop(drainTimeout: .seconds(20))
+            stopped.signal()
+        }
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(5)
-        while server.requestsInFlight == 0 && clock.now < deadline { await Task.yield() }
-        #expect(server.requestsInFlight > 0)
-        server.stop(drainTimeout: .seconds(5))
+        let deadline = clock.now + .seconds(20)
+        while !server.isDraining && clock.now < deadline { usleep(1_000) }
+        for _ in clients { gate.release.signal() }
         var answered = 0
         for client in clients {
             do {
@@ -155,21 +163,33 @@ struct HTTPServerTests {
             }
         }
         #expect(answered >= 1)
+        #expect(stopped.wait(timeout: .now() + 20) == .success)
         #expect(throws: RawHTTPClient.Failure.self) { try RawHTTPClient(port: port).request("GET", "/late") }
     }
 
     @Test("responses sent while draining carry Connection: close")
-    func drainingClosesConnections() async throws {
-        let server = try HTTPServerTests.server { $0.threads = 2 }
-        let client = try RawHTTPClient(port: server.boundPort, timeout: .seconds(5))
-        try client.send("GET /slow?ms=400 HTTP/1.1\r\nHost: x\r\n\r\n")
+    func drainingClosesConnections() throws {
+        let gate = GatedResponder()
+        var configuration = ServerConfiguration()
+        configuration.threads = 2
+        let server = try HTTPServer(configuration: configuration, responder: gate)
+        let client = try RawHTTPClient(port: server.boundPort, timeout: .seconds(20))
+        try client.send("GET /gated HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(gate.entered.wait(timeout: .now() + 20) == .success)
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            server.stop(drainTimeout: .seconds(20))
+            stopped.signal()
+        }
+        // Release the request only once the server is draining.
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(5)
-        while server.requestsInFlight == 0 && clock.now < deadline { await Task.yield() }
-        server.stop(drainTimeout: .seconds(5))
+        let deadline = clock.now + .seconds(20)
+        while !server.isDraining && clock.now < deadline { usleep(1_000) }
+        gate.release.signal()
         let response = try client.readResponse()
         #expect(response.status == 200)
         #expect(response.header("Connection")?.lowercased() == "close")
+        #expect(stopped.wait(timeout: .now() + 20) == .success)
     }
 
     @Test("TLS: a self-signed certificate made in the test serves HTTPS")
@@ -218,5 +238,18 @@ struct HTTPServerTests {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// Holds each request until the test releases it, and says when one has entered.
+final class GatedResponder: HTTPResponder, @unchecked Sendable {
+    // @unchecked Sendable: only DispatchSemaphores, which are thread-safe.
+    let entered = DispatchSemaphore(value: 0)
+    let release = DispatchSemaphore(value: 0)
+
+    func respond(to request: HTTPRequest) -> HTTPResponse {
+        entered.signal()
+        _ = release.wait(timeout: .now() + 30)
+        return HTTPResponse(status: .ok, contentType: "text/plain", body: Array("released".utf8))
     }
 }
