@@ -1,0 +1,72 @@
+import SnapshotStore
+import Testing
+
+@Suite("Journal records")
+struct JournalTests {
+    static func journal(_ count: Int) -> (records: [JournalRecord], bytes: [UInt8]) {
+        let records = (1...UInt64(count)).map { sequence in
+            JournalRecord(sequence: sequence, payload: Array(#"{"command":"allocate","n":\#(sequence),"text":"é \"q\""}"#.utf8))
+        }
+        return (records, records.flatMap(\.encoded))
+    }
+
+    @Test("records round trip, and an empty journal is clean")
+    func roundTrip() {
+        let (records, bytes) = JournalTests.journal(20)
+        #expect(JournalReader.read(bytes) == JournalReader.Result(records: records, ending: .clean))
+        #expect(JournalReader.read([]) == JournalReader.Result(records: [], ending: .clean))
+        #expect(String(decoding: records[0].encoded, as: UTF8.self).hasPrefix("1 "))
+    }
+
+    @Test("the journal cut at every byte offset of its last record reads back exactly the whole records before it")
+    func tornTail() {
+        let (records, bytes) = JournalTests.journal(5)
+        let lastStart = bytes.count - records[4].encoded.count
+        for cut in lastStart..<bytes.count {
+            let result = JournalReader.read(Array(bytes[..<cut]))
+            #expect(result.records == Array(records.prefix(4)))
+            #expect(result.ending == (cut == lastStart ? .clean : .tornTail(validLength: lastStart)))
+        }
+    }
+
+    @Test("zeros the file system left after the data are a torn tail")
+    func zeroTail() {
+        let (records, bytes) = JournalTests.journal(3)
+        let result = JournalReader.read(bytes + Array(repeating: 0, count: 4096))
+        #expect(result.records == records)
+        #expect(result.ending == .tornTail(validLength: bytes.count))
+    }
+
+    @Test("a flipped byte anywhere is detected: the altered record is never returned")
+    func flippedByte() {
+        let (records, bytes) = JournalTests.journal(4)
+        for index in bytes.indices {
+            for bit in [0, 3, 7] {
+                var damaged = bytes
+                damaged[index] ^= 1 << UInt8(bit)
+                let result = JournalReader.read(damaged)
+                #expect(result.ending != .clean, "flip at \(index) went unnoticed")
+                #expect(result.records.count < records.count)
+                #expect(result.records == Array(records.prefix(result.records.count)))
+            }
+        }
+    }
+
+    @Test("a bad record followed by good ones is corruption, not a torn tail")
+    func corruptionInTheMiddle() {
+        let (records, bytes) = JournalTests.journal(3)
+        var damaged = bytes
+        damaged[records[0].encoded.count + 2] ^= 0x01
+        guard case .corrupt(let offset, _) = JournalReader.read(damaged).ending else {
+            Issue.record("expected corruption")
+            return
+        }
+        #expect(offset == records[0].encoded.count)
+        let gap = records[0].encoded + records[2].encoded
+        guard case .corrupt(_, let reason) = JournalReader.read(gap).ending else {
+            Issue.record("expected a sequence gap to be corruption")
+            return
+        }
+        #expect(reason == "sequence 3 follows 1")
+    }
+}
