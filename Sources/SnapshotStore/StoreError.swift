@@ -1,0 +1,13 @@
+/// Why a store operation failed: the system call, the path, the errno.
+public enum StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    case systemCall(name: String, path: String, errno: Int32)
+    /// Another process holds the data directory's lock.
+    case locked(path: String)
+
+    public var description: String {
+        switch self {
+        case .systemCall(let name, let path, let code): "\(name) \(path) failed with errno \(code)"
+        case .locked(let path): "the data directory \(path) is in use by another msid process"
+        }
+    }
+}
