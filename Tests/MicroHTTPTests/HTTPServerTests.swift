@@ -139,16 +139,7 @@ struct HTTPServerTests {
         let clients = try (0..<8).map { _ in try RawHTTPClient(port: port, timeout: .seconds(20)) }
         for client in clients { try client.send("GET /gated HTTP/1.1\r\nHost: x\r\n\r\n") }
         // Stop only once a request is inside the responder; release them all while draining.
-        #expect(gate.entered.wait(timeout: .now() + 20) == .success)
-        let stopped = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            server.stop(drainTimeout: .seconds(20))
-            stopped.signal()
-        }
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(20)
-        while !server.isDraining && clock.now < deadline { usleep(1_000) }
-        for _ in clients { gate.release.signal() }
+        let stopped = stopWhileHeld(server, gate: gate, releasing: clients.count)
         var answered = 0
         for client in clients {
             do {
@@ -175,17 +166,7 @@ struct HTTPServerTests {
         let server = try HTTPServer(configuration: configuration, responder: gate)
         let client = try RawHTTPClient(port: server.boundPort, timeout: .seconds(20))
         try client.send("GET /gated HTTP/1.1\r\nHost: x\r\n\r\n")
-        #expect(gate.entered.wait(timeout: .now() + 20) == .success)
-        let stopped = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            server.stop(drainTimeout: .seconds(20))
-            stopped.signal()
-        }
-        // Release the request only once the server is draining.
-        let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(20)
-        while !server.isDraining && clock.now < deadline { usleep(1_000) }
-        gate.release.signal()
+        let stopped = stopWhileHeld(server, gate: gate, releasing: 1)
         let response = try client.readResponse()
         #expect(response.status == 200)
         #expect(response.header("Connection")?.lowercased() == "close")
@@ -225,6 +206,23 @@ struct HTTPServerTests {
         #expect(throws: MicroHTTPError.invalidBindAddress("localhost")) {
             try HTTPServerTests.server { $0.host = "localhost" }
         }
+    }
+
+    /// Once a request is held inside `gate`, stops `server` on another thread and, as soon as
+    /// it is draining, releases `count` held requests. Signals the returned semaphore when the
+    /// stop has finished.
+    private func stopWhileHeld(_ server: HTTPServer, gate: GatedResponder, releasing count: Int) -> DispatchSemaphore {
+        #expect(gate.entered.wait(timeout: .now() + 20) == .success)
+        let stopped = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            server.stop(drainTimeout: .seconds(20))
+            stopped.signal()
+        }
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(20)
+        while !server.isDraining && clock.now < deadline { usleep(1_000) }
+        for _ in 0..<count { gate.release.signal() }
+        return stopped
     }
 
     private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
