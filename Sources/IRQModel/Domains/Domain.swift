@@ -1,5 +1,6 @@
-/// A domain's number within its system: assigned in creation order, never reused, so replaying
-/// the same commands yields the same numbers.
+/// A domain's number within its system: its index in creation order (the next free index; a
+/// deleted last domain's number is given out again), so replaying the same commands yields the
+/// same numbers.
 public struct DomainID: RawRepresentable, Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public let rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }

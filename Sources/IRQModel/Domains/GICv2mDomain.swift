@@ -7,9 +7,6 @@ public struct GICv2mDomain: Hashable, Sendable, Codable {
     public let spis: SPIRange
     public internal(set) var map: FixedBitmap
 
-    /// Offset of `V2M_MSI_SETSPI_NS`.
-    public static let setSPIOffset: UInt64 = 0x40
-
     init(frameBase: UInt64, spis: SPIRange) {
         self.frameBase = frameBase
         self.spis = spis

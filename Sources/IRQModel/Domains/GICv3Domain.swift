@@ -19,8 +19,6 @@ public struct GICv3Domain: Hashable, Sendable, Codable {
 
     /// The first SPI INTID.
     public static let firstSPI: UInt32 = 32
-    /// Offset of `GICD_SETSPI_NSR`, the MBI doorbell.
-    public static let setSPIOffset: UInt64 = 0x40
 
     init(distributorBase: UInt64, spiCount: UInt32, mbiRanges: [SPIRange], id: DomainID) {
         self.distributorBase = distributorBase

@@ -7,8 +7,6 @@
 public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     public static let firstLPI: UInt32 = 8192
     public static let lpiLimit: UInt32 = 1 << 16
-    /// `GITS_TRANSLATER`, the doorbell every device writes.
-    public static let translaterOffset: UInt64 = 0x1_0040
 
     public let itsBase: UInt64
     /// Free LPI ranges, sorted and disjoint, adjacent ranges merged (canonical).
@@ -25,9 +23,6 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
         self.lpiCounts = Array(repeating: 0, count: cpuCount)
         self.managedLPICounts = Array(repeating: 0, count: cpuCount)
     }
-
-    /// The ITS doorbell address.
-    public var translaterAddress: UInt64 { itsBase &+ GICv3ITSDomain.translaterOffset }
 
     public var freeLPICount: Int { freeLPIs.reduce(0) { $0 + $1.count } }
 
