@@ -47,10 +47,13 @@ static inline void mhd_shim_log_trampoline(void *cls, const char *format, va_lis
     if (logger != NULL && logger->line != NULL) logger->line(logger->cls, buffer);
 }
 
-/// Starts a daemon: internal polling thread, epoll, a thread pool, ITC (needed by
-/// MHD_quiesce_daemon), error log to `logger`, TLS when a certificate is given (TLS 1.2 at
-/// least). Returns NULL when libmicrohttpd refuses (the log says why) or the address is bad.
+/// Starts a daemon: internal polling thread, epoll, a thread pool, ITC (wakes the workers on
+/// stop), error log to `logger`, TLS when a certificate is given (TLS 1.2 at least), and
+/// `accept_policy` asked about every new connection (how a draining server refuses them:
+/// MHD_quiesce_daemon races the epoll workers in 0.9.75 and can abort the process).
+/// Returns NULL when libmicrohttpd refuses (the log says why) or the address is bad.
 static inline struct MHD_Daemon *mhd_shim_start(const struct mhd_shim_config *config,
+                                                MHD_AcceptPolicyCallback accept_policy, void *accept_policy_cls,
                                                 MHD_AccessHandlerCallback handler, void *handler_cls,
                                                 MHD_RequestCompletedCallback completed, void *completed_cls,
                                                 struct mhd_shim_logger *logger) {
@@ -84,7 +87,7 @@ static inline struct MHD_Daemon *mhd_shim_start(const struct mhd_shim_config *co
                                                 (void *)"NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1" };
     }
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
-    return MHD_start_daemon(flags, config->port, NULL, NULL, handler, handler_cls,
+    return MHD_start_daemon(flags, config->port, accept_policy, accept_policy_cls, handler, handler_cls,
                             MHD_OPTION_ARRAY, options, MHD_OPTION_END);
 }
 

@@ -15,7 +15,7 @@ public final class RawHTTPClient {
         }
     }
 
-    public enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
         case connect(Int32)
         case closed
         case timeout

@@ -86,6 +86,7 @@ public final class ServerProcess: @unchecked Sendable {
         guard let found else {
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
+            if dataDirectory == nil { directory.remove() }  // ours, and nobody else will see it
             throw StartFailure(description: "msid did not print its listening line (status \(process.terminationStatus)); stderr:\n"
                                + String(decoding: output.stderr.withLock { $0 }, as: UTF8.self))
         }

@@ -1,7 +1,8 @@
 /// A complete HTTP request as the responder sees it: the body is whole and within the limit.
 public struct HTTPRequest: Sendable {
     public var method: HTTPMethod
-    /// The path without the query, as sent (percent-encoding left alone).
+    /// The path without the query, percent-decoded by libmicrohttpd before the responder sees
+    /// it: `/a%20b` arrives as `/a b`, and `%2F` as `/`, indistinguishable from a separator.
     public var path: String
     /// Query items in order, percent-decoded by libmicrohttpd.
     public var query: [(name: String, value: String?)]

@@ -16,6 +16,9 @@ public final class HTTPServer: Sendable {
     private let context: ServerContext
     private let handle: DaemonHandle
     private let stopped = Atomic<Bool>(false)
+    /// Whether the daemon still exists. Held while asking libmicrohttpd about it and while
+    /// destroying it, so no query can reach a daemon that `MHD_stop_daemon` has freed.
+    private let daemonAlive = Mutex<Bool>(true)
 
     /// Starts listening. Returns once libmicrohttpd accepts connections.
     public init(configuration: ServerConfiguration, responder: any HTTPResponder) throws(MicroHTTPError) {
@@ -27,30 +30,40 @@ public final class HTTPServer: Sendable {
         self.boundPort = mhd_shim_bound_port(handle.daemon)
     }
 
-    /// Connections currently open.
-    public var currentConnections: Int { Int(mhd_shim_current_connections(handle.daemon)) }
+    /// Connections currently open; 0 once the server has stopped.
+    public var currentConnections: Int {
+        daemonAlive.withLock { alive in alive ? Int(mhd_shim_current_connections(handle.daemon)) : 0 }
+    }
 
-    /// Whether `stop` has begun: from then on every response carries `Connection: close`.
+    /// Whether `stop` has begun: from then on every response carries `Connection: close` and
+    /// new connections are closed unanswered.
     public var isDraining: Bool { context.draining.load(ordering: .relaxed) }
 
     /// Requests being served right now.
     public var requestsInFlight: Int { context.inFlight.load(ordering: .relaxed) }
 
-    /// Graceful stop: stop accepting (`MHD_quiesce_daemon`), answer every request in flight with
-    /// `Connection: close` until none is left or `drainTimeout` passes, then stop the daemon
-    /// (idle keep-alive connections are closed). Safe to call more than once.
+    /// Graceful stop: refuse new connections (closed as soon as they are accepted), answer
+    /// every request in flight with `Connection: close` until none is left or `drainTimeout`
+    /// passes, then stop the daemon (idle keep-alive connections are closed, the listening
+    /// socket too). Safe to call more than once.
+    ///
+    /// Not `MHD_quiesce_daemon`: with an epoll thread pool, libmicrohttpd 0.9.75 removes the
+    /// listening socket from each worker's epoll set both in `MHD_quiesce_daemon` and in the
+    /// worker itself, unsynchronised, and aborts the process ("Failed to remove listen FD from
+    /// epoll set") when the two collide. The accept policy callback refuses instead.
     public func stop(drainTimeout: Duration = .seconds(5)) {
         guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         context.draining.store(true, ordering: .relaxed)
-        let listenSocket = MHD_quiesce_daemon(handle.daemon)
         let clock = ContinuousClock()
         let deadline = clock.now + drainTimeout
         while context.inFlight.load(ordering: .relaxed) > 0 && clock.now < deadline {
             var pause = timespec(tv_sec: 0, tv_nsec: 2_000_000)
             nanosleep(&pause, nil)
         }
-        MHD_stop_daemon(handle.daemon)
-        if listenSocket >= 0 { close(listenSocket) }
+        daemonAlive.withLock { alive in
+            MHD_stop_daemon(handle.daemon)
+            alive = false
+        }
         handle.release()
     }
 
@@ -101,7 +114,8 @@ private final class DaemonHandle: @unchecked Sendable {
                 connection_memory_limit: max(0, configuration.connectionMemoryBytes),
                 tls_certificate_pem: pems.first.map { UnsafePointer($0) },
                 tls_key_pem: pems.last.map { UnsafePointer($0) })
-            return mhd_shim_start(&config, Trampolines.accessHandler, retained.toOpaque(),
+            return mhd_shim_start(&config, Trampolines.acceptPolicy, retained.toOpaque(),
+                                  Trampolines.accessHandler, retained.toOpaque(),
                                   Trampolines.requestCompleted, retained.toOpaque(), logger)
         }
         guard let daemon else {

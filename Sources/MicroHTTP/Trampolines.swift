@@ -48,6 +48,13 @@ enum Trampolines {
         return queue(response, on: connection, context: context)
     }
 
+    /// `MHD_AcceptPolicyCallback`: every new connection is welcome until the server drains;
+    /// then libmicrohttpd closes it at once. Safe: `cls` is the retained `ServerContext`.
+    static let acceptPolicy: MHD_AcceptPolicyCallback = { cls, _, _ in
+        guard let cls else { return .YES }
+        return Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue().draining.load(ordering: .relaxed) ? .NO : .YES
+    }
+
     /// `MHD_RequestCompletedCallback`: releases the request's state (retained on its first call).
     static let requestCompleted: MHD_RequestCompletedCallback = { cls, _, requestContext, _ in
         guard let cls, let requestContext, let state = requestContext.pointee else { return }

@@ -211,7 +211,7 @@ struct HTTPServerTests {
     /// Once a request is held inside `gate`, stops `server` on another thread and, as soon as
     /// it is draining, releases `count` held requests. Signals the returned semaphore when the
     /// stop has finished.
-    private func stopWhileHeld(_ server: HTTPServer, gate: GatedResponder, releasing count: Int) -> DispatchSemaphore {
+    func stopWhileHeld(_ server: HTTPServer, gate: GatedResponder, releasing count: Int) -> DispatchSemaphore {
         #expect(gate.entered.wait(timeout: .now() + 20) == .success)
         let stopped = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
