@@ -3,6 +3,7 @@ import Glibc
 import Logging
 import MSIDService
 import MicroHTTP
+import SnapshotStore
 
 /// `msid serve`: listen and answer until SIGTERM or SIGINT, then stop gracefully (exit 0).
 /// Every option also reads an `MSID_*` environment variable; a flag wins over the variable,
@@ -24,6 +25,10 @@ struct Serve: ParsableCommand {
     var tlsKey: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (env MSID_LOG_LEVEL).")
     var logLevel: String?
+    @Option(help: "Snapshot after this many journal records (10000) or bytes (64MiB) (env MSID_SNAPSHOT_EVERY).")
+    var snapshotEvery: String?
+    @Flag(help: "Cut a damaged journal at its first bad record, after saving a copy of what is cut.")
+    var repair = false
 
     func run() throws {
         let settings = try Settings(flags: self, environment: Environment.current)
@@ -33,7 +38,14 @@ struct Serve: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "msid")
-        try DataDirectory.prepare(settings.dataDirectory)
+        // The lock first: a second msid on the same directory stops before it listens.
+        let directoryLock: DataDirectoryLock
+        do {
+            directoryLock = try Persistence.lockDirectory(settings.dataDirectory)
+        } catch {
+            StandardError.writeLine("msid: \(error)")
+            throw ExitCode(2)
+        }
 
         // Block the stop signals before any libmicrohttpd thread exists, so they inherit the
         // mask and the signals reach `sigwait` below (libmicrohttpd-notes.md, pitfall 13).
@@ -54,9 +66,11 @@ struct Serve: ParsableCommand {
         let libraryLogger = logger
         configuration.logSink = { line in libraryLogger.error("libmicrohttpd: \(line)") }
 
+        // Listen first (so /readyz answers 503 while recovering), then recover.
+        let service = ServiceResponder(logger: logger, recovering: true)
         let server: HTTPServer
         do {
-            server = try HTTPServer(configuration: configuration, responder: ServiceResponder(logger: logger))
+            server = try HTTPServer(configuration: configuration, responder: service)
         } catch {
             logger.critical("\(error)")
             throw ExitCode(69)  // EX_UNAVAILABLE
@@ -64,10 +78,25 @@ struct Serve: ParsableCommand {
         let scheme = settings.tlsCertificate == nil ? "http" : "https"
         StandardOutput.writeLine("listening on \(scheme)://\(settings.host):\(server.boundPort)")
 
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            let (persistence, world, report) = try Persistence.recover(
+                directory: settings.dataDirectory, lock: directoryLock, threshold: settings.snapshotEvery, repair: repair, logger: logger)
+            service.finishRecovery(world: world, persistence: persistence)
+            StandardOutput.writeLine("ready: recovered \(settings.dataDirectory) in \(clock.now - started) "
+                                     + "(snapshot through record \(report.snapshotSequence), \(report.replayedRecords) journal records replayed)")
+        } catch {
+            StandardError.writeLine("msid: cannot recover \(settings.dataDirectory): \(error); nothing on disk was changed"
+                                    + (repair ? "" : " (msid serve --repair cuts a damaged journal at its first bad record)"))
+            server.stop(drainTimeout: .zero)
+            throw ExitCode(2)
+        }
+
         var received: Int32 = 0
         sigwait(&stopSignals, &received)
         logger.info("signal \(received): stopping")
         server.stop(drainTimeout: .seconds(5))
-        logger.info("stopped")
+        logger.info("stopped: \(service.shutdown())")
     }
 }

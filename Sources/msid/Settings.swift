@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import MSIDService
 import MicroHTTP
 
 /// The effective configuration: flag, else `MSID_*` environment variable, else default.
@@ -11,6 +12,7 @@ struct Settings {
     var tlsCertificate: String?
     var tlsKey: String?
     var logLevel: Logger.Level
+    var snapshotEvery: SnapshotThreshold
 
     static let defaultPort: UInt16 = 8080
     static let defaultDataDirectory = "./msid-data"
@@ -36,6 +38,12 @@ struct Settings {
             }
             return level
         } ?? .info
+        snapshotEvery = try value(flags.snapshotEvery, "MSID_SNAPSHOT_EVERY", { $0 }).map { text throws -> SnapshotThreshold in
+            guard let threshold = SnapshotThreshold(parsing: text) else {
+                throw ValidationError("snapshot threshold \"\(text)\" is neither a record count (10000) nor a size (64MiB, 512KiB, 4096B)")
+            }
+            return threshold
+        } ?? .default
         guard (1...1024).contains(threads) else { throw ValidationError("threads must be 1 to 1024, not \(threads)") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw ValidationError("TLS needs both --tls-cert and --tls-key")

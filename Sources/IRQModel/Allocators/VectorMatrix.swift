@@ -226,20 +226,23 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
         return available < toMove ? (toMove, available) : nil
     }
 
-    /// Checks every invariant listed on the type; traps on a broken one (our bug, never input).
-    public func checkInvariants() {
+    /// Checks every invariant listed on the type.
+    public func validate() throws(InvariantViolation) {
         var sum = 0
         for (index, map) in cpus.enumerated() {
-            precondition(map.allocatedCount == map.allocated.count, "CPU \(index): allocated counter drifted")
-            precondition(map.managed == map.managedMap.count, "CPU \(index): managed counter drifted")
-            precondition(map.managedAllocated == map.allocated.intersection(map.managedMap).count,
+            try require(map.allocatedCount == map.allocated.count, "CPU \(index): allocated counter drifted")
+            try require(map.managed == map.managedMap.count, "CPU \(index): managed counter drifted")
+            try require(map.managedAllocated == map.allocated.intersection(map.managedMap).count,
                          "CPU \(index): managed-allocated counter drifted")
-            precondition(map.allocated.intersection(systemMap).count == 0, "CPU \(index): system vector allocated")
-            precondition(map.allocated.firstSet(in: 0..<VectorMatrix.window.lowerBound) == nil
+            try require(map.allocated.intersection(systemMap).count == 0, "CPU \(index): system vector allocated")
+            try require(map.allocated.firstSet(in: 0..<VectorMatrix.window.lowerBound) == nil
                          && map.allocated.firstSet(in: VectorMatrix.window.upperBound..<256) == nil,
                          "CPU \(index): vector outside the window")
             if map.online { sum += map.available }
         }
-        precondition(sum == globalAvailable, "global available \(globalAvailable) != sum \(sum)")
+        try require(sum == globalAvailable, "global available \(globalAvailable) != sum \(sum)")
     }
+
+    /// Traps on a broken invariant (tests call it after every operation).
+    public func checkInvariants() { trapping(validate) }
 }

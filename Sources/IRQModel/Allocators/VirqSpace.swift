@@ -95,16 +95,19 @@ public struct VirqSpace: Hashable, Sendable, Codable {
         liveCount += 1
     }
 
-    /// Checks the invariants listed on the type; traps on a broken one.
-    public func checkInvariants() {
-        precondition(words.last != 0, "virq space has a trailing zero word")
-        precondition(summary.count == (words.count + 63) >> 6, "summary size drifted")
+    /// Checks the invariants listed on the type.
+    public func validate() throws(InvariantViolation) {
+        try require(words.last != 0, "virq space has a trailing zero word")
+        try require(summary.count == (words.count + 63) >> 6, "summary size drifted")
         var population = 0
         for (index, word) in words.enumerated() {
             population += word.nonzeroBitCount
             let full = summary[index >> 6] & (1 << UInt64(index & 63)) != 0
-            precondition(full == (word == .max), "summary bit of word \(index) drifted")
+            try require(full == (word == .max), "summary bit of word \(index) drifted")
         }
-        precondition(population == liveCount, "live count drifted")
+        try require(population == liveCount, "live count drifted")
     }
+
+    /// Traps on a broken invariant (tests call it after every operation).
+    public func checkInvariants() { trapping(validate) }
 }

@@ -110,12 +110,15 @@ public struct FixedBitmap: Hashable, Sendable, Codable {
         return nil
     }
 
-    /// Checks the invariants listed on the type; traps on a broken one.
-    public func checkInvariants() {
-        precondition(words.count == (bitCount + 63) / 64, "word count drifted")
-        precondition(words.reduce(0) { $0 + $1.nonzeroBitCount } == setCount, "population count drifted")
+    /// Checks the invariants listed on the type.
+    public func validate() throws(InvariantViolation) {
+        try require(words.count == (bitCount + 63) / 64, "word count drifted")
+        try require(words.reduce(0) { $0 + $1.nonzeroBitCount } == setCount, "population count drifted")
         if bitCount % 64 != 0, let last = words.last {
-            precondition(last >> UInt64(bitCount % 64) == 0, "padding bits set")
+            try require(last >> UInt64(bitCount % 64) == 0, "padding bits set")
         }
     }
+
+    /// Traps on a broken invariant (tests call it after every operation).
+    public func checkInvariants() { trapping(validate) }
 }

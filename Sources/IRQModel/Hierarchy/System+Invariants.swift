@@ -1,70 +1,106 @@
 extension System {
-    /// Checks the invariants listed on `System` and every allocator's own; traps on a broken
-    /// one (a bug in msid, never bad input). Tests call it after every operation.
+    /// Checks the invariants listed on `System` and every allocator's own, structure first (so
+    /// that no later check can trap on a forged document): domain ids, parent and child links
+    /// (a parent is always created before its children, so links point backwards and cannot
+    /// loop), CPU counts, then every IRQ against the allocators and counters.
     /// - Complexity: O(IRQs + domains × their sizes).
-    public func checkInvariants() {
-        virqs.checkInvariants()
+    public func validate() throws(InvariantViolation) {
+        try validateStructure()
+        try virqs.validate()
         let live = liveIRQs
-        precondition(virqs.liveCount == live.count, "virq space counts \(virqs.liveCount), \(live.count) IRQs live")
+        try require(virqs.liveCount == live.count, "virq space counts \(virqs.liveCount), \(live.count) IRQs live")
         var perDomain: [DomainID: Int] = [:]
         var hwirqOwners = Set<[UInt32]>()
         var vectorOwners = Set<VectorAssignment>()
         var reservations = 0
         var indexed = 0
         for irq in live {
+            try require(virqs.contains(irq.virq), "IRQ \(irq.virq) is not in the virq space")
+            try require(!irq.levels.isEmpty, "IRQ \(irq.virq) has no levels")
             let expected = path(from: irq.levels[0].domain)
-            precondition(irq.levels.map(\.domain) == expected, "IRQ \(irq.virq): levels do not follow the hierarchy")
+            try require(irq.levels.map(\.domain) == expected, "IRQ \(irq.virq): levels do not follow the hierarchy")
+            if let cpu = irq.effectiveCPU { try require(cpu.index < cpus.count, "IRQ \(irq.virq): effective CPU \(cpu) does not exist") }
+            if let affinity = irq.affinity { try require(affinity.isSubset(of: present), "IRQ \(irq.virq): affinity names CPUs that do not exist") }
             for level in irq.levels {
                 perDomain[level.domain, default: 0] += 1
-                precondition(hwirqOwners.insert([level.domain.rawValue, level.hwirq.rawValue]).inserted,
-                             "hwirq \(level.hwirq) of domain \(level.domain) used twice")
+                try require(hwirqOwners.insert([level.domain.rawValue, level.hwirq.rawValue]).inserted,
+                            "hwirq \(level.hwirq) of domain \(level.domain) used twice")
                 if case .x86Vector(let state) = level.state {
                     if let assignment = state.assignment {
-                        precondition(vectorOwners.insert(assignment).inserted, "vector \(assignment.vector) on CPU \(assignment.cpu) twice")
-                        precondition(irq.effectiveCPU == assignment.cpu, "IRQ \(irq.virq): effective CPU is not the vector's")
+                        try require(assignment.cpu.index < cpus.count, "IRQ \(irq.virq): vector on CPU \(assignment.cpu), which does not exist")
+                        try require(vectorOwners.insert(assignment).inserted, "vector \(assignment.vector) on CPU \(assignment.cpu) twice")
+                        try require(irq.effectiveCPU == assignment.cpu, "IRQ \(irq.virq): effective CPU is not the vector's")
                     }
                     if state.holdsReservation { reservations += 1 }
                 }
             }
             if irq.activated {
-                guard let cpu = irq.effectiveCPU else { preconditionFailure("IRQ \(irq.virq): activated without an effective CPU") }
-                precondition(online.contains(cpu), "IRQ \(irq.virq): effective CPU \(cpu) is offline")
+                guard let cpu = irq.effectiveCPU else { throw InvariantViolation("IRQ \(irq.virq): activated without an effective CPU") }
+                try require(online.contains(cpu), "IRQ \(irq.virq): effective CPU \(cpu) is offline")
                 if !irq.affinityBroken {
-                    precondition((irq.affinity ?? present).contains(cpu), "IRQ \(irq.virq): effective CPU \(cpu) outside its affinity")
+                    try require((irq.affinity ?? present).contains(cpu), "IRQ \(irq.virq): effective CPU \(cpu) outside its affinity")
                 }
             } else {
-                precondition(irq.effectiveCPU == nil && irq.message == nil, "IRQ \(irq.virq): inactive but routed")
+                try require(irq.effectiveCPU == nil && irq.message == nil, "IRQ \(irq.virq): inactive but routed")
             }
             if let message = irq.message {
-                precondition(decodeIndex[message].contains(irq.virq), "IRQ \(irq.virq): message not in the decode index")
+                try require(decodeIndex[message].contains(irq.virq), "IRQ \(irq.virq): message not in the decode index")
                 indexed += 1
             }
         }
-        precondition(decodeIndex.count == indexed, "decode index has stale entries")
+        try require(decodeIndex.count == indexed, "decode index has stale entries")
         for domain in allDomains {
-            precondition(domain.allocatedIRQs == perDomain[domain.id, default: 0],
-                         "domain \(domain.name): allocatedIRQs \(domain.allocatedIRQs), levels \(perDomain[domain.id, default: 0])")
-            for child in domain.children { precondition(self.domain(child).parent == domain.id, "domain \(domain.name): child link broken") }
+            try require(domain.allocatedIRQs == perDomain[domain.id, default: 0],
+                        "domain \(domain.name): allocatedIRQs \(domain.allocatedIRQs), levels \(perDomain[domain.id, default: 0])")
             switch domain.state {
             case .x86Vector(let vectors):
-                vectors.matrix.checkInvariants()
-                precondition(vectors.matrix.globalReserved == reservations, "reservations drifted")
-                precondition(vectors.matrix.cpus.map(\.allocatedCount).reduce(0, +) == vectorOwners.count, "matrix counts vectors no IRQ holds")
+                try require(vectors.matrix.cpus.count == cpus.count, "domain \(domain.name): the vector matrix has \(vectors.matrix.cpus.count) CPUs, the system \(cpus.count)")
+                try require(vectors.matrix.cpus.map(\.online) == cpus.map(\.online), "domain \(domain.name): the vector matrix disagrees on which CPUs are online")
+                try vectors.matrix.validate()
+                try require(vectors.matrix.globalReserved == reservations, "reservations drifted")
+                try require(vectors.matrix.cpus.map(\.allocatedCount).reduce(0, +) == vectorOwners.count, "matrix counts vectors no IRQ holds")
             case .gicv3(let gic):
-                gic.spis.checkInvariants()
-                gic.mbiMaps.forEach { $0.checkInvariants() }
+                try gic.spis.validate()
+                for map in gic.mbiMaps { try map.validate() }
             case .gicv3ITS(let its):
-                its.devices.values.forEach { $0.events.checkInvariants() }
+                for device in its.devices.values { try device.events.validate() }
             case .gicv2m(let frame):
-                frame.map.checkInvariants()
+                try frame.map.validate()
             case .hypervVPCI(let hyperV):
-                hyperV.spiWindow?.checkInvariants()
+                try hyperV.spiWindow?.validate()
             case .pciMSI(let pci):
-                pci.indices.checkInvariants()
-                precondition(pci.indices.setCount == domain.allocatedIRQs, "pci-msi \(domain.name): indices drifted")
+                try pci.indices.validate()
+                try require(pci.indices.setCount == domain.allocatedIRQs, "pci-msi \(domain.name): indices drifted")
             case .modifying:
-                preconditionFailure("domain \(domain.name) left in the modifying state")
+                throw InvariantViolation("domain \(domain.name) left in the modifying state")
             }
         }
     }
+
+    /// Ids, links and names: what every other check relies on to index safely.
+    private func validateStructure() throws(InvariantViolation) {
+        try require(!cpus.isEmpty && cpus.count <= CPUSet.capacity, "a system has 1 to \(CPUSet.capacity) CPUs")
+        var roots = 0
+        for (index, slot) in domains.enumerated() {
+            guard let domain = slot else { continue }
+            try require(domain.id.index == index, "domain \(domain.name) is stored at \(index) but has id \(domain.id)")
+            try require(domainIDs[domain.name] == domain.id, "domain \(domain.name) is not found by its name")
+            if let parent = domain.parent {
+                try require(parent.index < index && domains[parent.index] != nil, "domain \(domain.name): its parent must exist and be older")
+                try require(domains[parent.index]?.children.contains(domain.id) == true, "domain \(domain.name) is missing from its parent's children")
+            } else {
+                roots += 1
+                try require(rootID == domain.id, "domain \(domain.name) has no parent but is not the root")
+            }
+            for child in domain.children {
+                try require(child.index > index && child.index < domains.count && domains[child.index]?.parent == domain.id,
+                            "domain \(domain.name): child link \(child) broken")
+            }
+        }
+        try require(roots <= 1, "a system has one root domain, found \(roots)")
+        try require(domainIDs.count == allDomains.count, "domain names and domains disagree")
+    }
+
+    /// Traps on a broken invariant (tests call it after every operation).
+    public func checkInvariants() { trapping(validate) }
 }

@@ -86,10 +86,21 @@ public struct World: Hashable, Sendable, Codable {
         return try body(systems.values[index])
     }
 
-    /// Checks every system's invariants.
-    public func checkInvariants() {
-        for system in systems.values { system.checkInvariants() }
+    /// Checks every system's invariants (and that each is filed under its own name): what a
+    /// snapshot must pass before it replaces the state.
+    public func validate() throws(InvariantViolation) {
+        for (name, system) in systems {
+            try require(system.name == name, "system \(system.name) is filed as \(name)")
+            do throws(InvariantViolation) {
+                try system.validate()
+            } catch {
+                throw InvariantViolation("system \(name): \(error.description)")
+            }
+        }
     }
+
+    /// Traps on a broken invariant (tests call it after every operation).
+    public func checkInvariants() { trapping(validate) }
 }
 
 extension SystemName: CodingKeyRepresentable {

@@ -16,7 +16,7 @@ enum DomainHandlers {
         let system = try context.systemName()
         let body = try context.jsonBody()
         let spec = try context.decode { () throws(RequestError) in try DomainDTO.spec(body, system: system) }
-        let (_, after) = try context.model { () throws(ModelError) in try context.state.apply(.createDomain(system: system, spec: spec)) }
+        let (_, after) = try context.state.apply(.createDomain(system: system, spec: spec))
         let view = try context.model { () throws(ModelError) in
             guard let after else { throw ModelError.systemNotFound(system) }
             return try after.domainView(spec.name)
@@ -40,7 +40,7 @@ enum DomainHandlers {
     static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
         let domain = try context.domainName()
-        _ = try context.model { () throws(ModelError) in try context.state.apply(.deleteDomain(system: name, domain: domain)) }
+        _ = try context.state.apply(.deleteDomain(system: name, domain: domain))
         return HTTPResponse(status: .noContent)
     }
 }

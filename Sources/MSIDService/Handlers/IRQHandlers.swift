@@ -22,9 +22,7 @@ enum IRQHandlers {
         let domain = try context.domainName()
         let body = try context.jsonBody()
         let request = try context.decode { () throws(RequestError) in try IRQDTO.allocation(body) }
-        let (outcome, after) = try context.model { () throws(ModelError) in
-            try context.state.apply(.allocateIRQs(system: name, domain: domain, request: request))
-        }
+        let (outcome, after) = try context.state.apply(.allocateIRQs(system: name, domain: domain, request: request))
         guard case .irqsAllocated(let virqs) = outcome, let system = after, let first = virqs.first else {
             throw .model(.systemNotFound(name))
         }
@@ -53,7 +51,7 @@ enum IRQHandlers {
     static func free(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
         let virq = try context.virq()
-        let (outcome, _) = try context.model { () throws(ModelError) in try context.state.apply(.free(system: name, virq: virq)) }
+        let (outcome, _) = try context.state.apply(.free(system: name, virq: virq))
         guard case .irqsFreed(let freed) = outcome else { return context.json(.ok, .object([("freed", .array([]))])) }
         return context.json(.ok, .object([("freed", .array(freed.map { .integer($0.rawValue) }))]))
     }
@@ -62,7 +60,7 @@ enum IRQHandlers {
         { (context) throws(ServiceError) -> HTTPResponse in
             let name = try context.systemName()
             let virq = try context.virq()
-            let (_, after) = try context.model { () throws(ModelError) in try context.state.apply(command(name, virq)) }
+            let (_, after) = try context.state.apply(command(name, virq))
             guard let system = after else { throw .model(.systemNotFound(name)) }
             let irq = try context.model { () throws(ModelError) in try system.irqDescriptor(virq) }
             return context.json(.ok, IRQDTO.irq(irq, in: system))
@@ -93,7 +91,7 @@ enum IRQHandlers {
             try reader.finish()
             return cpus
         }
-        let (outcome, _) = try context.model { () throws(ModelError) in try context.state.apply(.setAffinity(system: name, virq: virq, cpus: cpus)) }
+        let (outcome, _) = try context.state.apply(.setAffinity(system: name, virq: virq, cpus: cpus))
         guard case .affinityChanged(let report) = outcome else { throw .model(.irqNotFound(system: name, virq: virq)) }
         return context.json(.ok, .object([
             ("virq", .integer(report.virq.rawValue)),

@@ -12,9 +12,13 @@ enum OperationsHandlers {
         context.json(.ok, .object([("status", .string("ok"))]))
     }
 
-    /// Ready to serve: the state is in memory (no recovery step exists yet).
+    /// Ready once the state is recovered; 503 while recovering and after a journal failure.
     static func ready(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
-        context.json(.ok, .object([("status", .string("ready"))]))
+        switch context.state.phase {
+        case .recovering: throw .storage(.recovering)
+        case .failed(let reason): throw .storage(.failed(reason))
+        case .ready: return context.json(.ok, .object([("status", .string("ready"))]))
+        }
     }
 
     /// `openapi/msid.yaml`, byte for byte (embedded at build time).

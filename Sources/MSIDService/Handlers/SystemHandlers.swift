@@ -16,7 +16,7 @@ enum SystemHandlers {
     static func create(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let body = try context.jsonBody()
         let spec = try context.decode { () throws(RequestError) in try SystemDTO.spec(body) }
-        let (_, system) = try context.model { () throws(ModelError) in try context.state.apply(.createSystem(spec)) }
+        let (_, system) = try context.state.apply(.createSystem(spec))
         guard let system else { throw .model(.systemNotFound(spec.name)) }
         return context.json(.created, SystemDTO.system(system), headers: ["Location": "/v1/systems/\(spec.name)"])
     }
@@ -33,7 +33,7 @@ enum SystemHandlers {
 
     static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
-        _ = try context.model { () throws(ModelError) in try context.state.apply(.deleteSystem(name)) }
+        _ = try context.state.apply(.deleteSystem(name))
         return HTTPResponse(status: .noContent)
     }
 
@@ -54,9 +54,7 @@ enum SystemHandlers {
             try reader.finish()
             return value
         }
-        let (outcome, _) = try context.model { () throws(ModelError) in
-            try context.state.apply(.setCPUOnline(system: name, cpu: cpu, online: online))
-        }
+        let (outcome, _) = try context.state.apply(.setCPUOnline(system: name, cpu: cpu, online: online))
         guard case .cpuChanged(let report) = outcome else { return context.json(.ok, .object([])) }
         return context.json(.ok, SystemDTO.hotplug(report))
     }

@@ -49,6 +49,11 @@ enum ProblemType: String, CaseIterable, Sendable {
     case irqNotActivated = "irq-not-activated"
     case messageNotRouted = "message-not-routed"
     case messageAmbiguous = "message-ambiguous"
+    // Durability
+    case notReady = "not-ready"
+    case storageFailed = "storage-failed"
+    case invalidSnapshot = "invalid-snapshot"
+    case persistenceDisabled = "persistence-disabled"
     case internalError = "internal-error"
 
     var title: String {
@@ -92,6 +97,10 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .irqNotActivated: "IRQ not activated"
         case .messageNotRouted: "Message not routed"
         case .messageAmbiguous: "Message ambiguous"
+        case .notReady: "Service not ready"
+        case .storageFailed: "Storage failed"
+        case .invalidSnapshot: "Invalid snapshot"
+        case .persistenceDisabled: "Persistence disabled"
         case .internalError: "Internal error"
         }
     }
@@ -109,6 +118,9 @@ enum ProblemType: String, CaseIterable, Sendable {
              .idempotencyKeyInUse: .conflict
         case .invalidSystem, .invalidDomain, .wrongParent, .notAnMSIDomain, .invalidVectorCount, .multiMSIUnsupported,
              .invalidAffinity, .idempotencyKeyReused: .unprocessableContent
+        case .notReady, .storageFailed: .serviceUnavailable
+        case .invalidSnapshot: .unprocessableContent
+        case .persistenceDisabled: .conflict
         case .internalError: .internalServerError
         }
     }

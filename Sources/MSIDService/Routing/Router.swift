@@ -5,6 +5,7 @@ import MicroHTTP
 enum ServiceError: Error {
     case request(RequestError)
     case model(ModelError)
+    case storage(StorageProblem)
 }
 
 /// One request as a handler sees it: the request, its path parameters, the shared state.
@@ -74,6 +75,7 @@ struct Router: Sendable {
             switch error {
             case .request(let requestError): return Problem(requestError).response()
             case .model(let modelError): return Problem(modelError).response()
+            case .storage(let storageProblem): return Problem(storageProblem).response(headers: storageProblem.headers)
             }
         }
     }

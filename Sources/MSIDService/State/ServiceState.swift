@@ -1,21 +1,149 @@
 import IRQModel
+import SnapshotStore
 import Synchronization
 
-/// The world behind one lock (the analogue of the kernel's lock per hierarchy root). The lock
-/// is held for the in-memory change only; handlers render their answers from the copies these
-/// methods return, outside it (copies of a `System` share storage, they are not deep copies).
+/// The world behind one lock (the analogue of the kernel's lock per hierarchy root), and its
+/// durability. The lock is held for the in-memory change and the journal append (a copy of
+/// bytes encoded before the lock) only; the fsync that makes a mutation durable is waited for
+/// outside it and shared with concurrent requests (group commit), and a mutation is answered
+/// only after its own record is on disk. Handlers render their answers from the copies these
+/// methods return, outside the lock (copies of a `System` share storage).
+///
+/// Reads see every applied mutation, including one whose record is still being synced (its
+/// client has no answer yet); a crash can take such a mutation back, never an acknowledged one.
 final class ServiceState: Sendable {
+    /// Where the state stands.
+    enum Phase: Sendable {
+        /// The state is being loaded from the data directory; nothing under `/v1` is served.
+        case recovering
+        case ready
+        /// A journal write or sync failed: reads are served, mutations refused until restart.
+        case failed(String)
+    }
+
+    private struct Durability: Sendable {
+        var phase: Phase
+        var persistence: Persistence?
+        var worker: BackgroundWorker?
+    }
+
     private let world = Mutex(World())
+    private let durability: Mutex<Durability>
     /// Answers already given to POSTs with an `Idempotency-Key`.
     let idempotency = IdempotencyCache()
 
-    /// Applies a command; returns its outcome and the system afterwards (nil once deleted).
-    func apply(_ command: Command) throws(ModelError) -> (outcome: Outcome, system: System?) {
-        try world.withLock { (world) throws(ModelError) in
-            let outcome = try world.apply(command)
-            return (outcome, try? world.system(command.system))
+    /// A state in memory only (in-process tests) is ready at once; one that will be recovered
+    /// starts `recovering`.
+    init(recovering: Bool) {
+        durability = Mutex(Durability(phase: recovering ? .recovering : .ready))
+    }
+
+    var phase: Phase { durability.withLock { $0.phase } }
+
+    /// Installs the recovered world and its persistence, and starts the snapshot worker.
+    func finishRecovery(world recovered: World, persistence: Persistence) {
+        world.withLock { $0 = recovered }
+        let worker = BackgroundWorker { [weak self] in self?.snapshotInBackground() }
+        durability.withLock {
+            $0.persistence = persistence
+            $0.worker = worker
+            $0.phase = .ready
         }
     }
+
+    /// The persistence mutations go through (nil in memory), or why mutations are refused.
+    private func writablePersistence() throws(ServiceError) -> Persistence? {
+        let (phase, persistence) = durability.withLock { ($0.phase, $0.persistence) }
+        switch phase {
+        case .recovering: throw .storage(.recovering)
+        case .failed(let reason): throw .storage(.failed(reason))
+        case .ready: return persistence
+        }
+    }
+
+    private func fail(_ error: StoreError) -> ServiceError {
+        let reason = "\(error)"
+        durability.withLock { $0.phase = .failed(reason) }
+        return .storage(.failed(reason))
+    }
+
+    /// Applies a command durably; returns its outcome and the system afterwards (nil once
+    /// deleted). A command the model refuses is not journaled.
+    func apply(_ command: Command) throws(ServiceError) -> (outcome: Outcome, system: System?) {
+        try commit(.command(command)) { (world) throws(ServiceError) in
+            do throws(ModelError) {
+                let outcome = try world.apply(command)
+                return (outcome, try? world.system(command.system))
+            } catch {
+                throw .model(error)
+            }
+        }
+    }
+
+    /// Replaces the whole state with a validated world, durably, and cuts a snapshot right
+    /// away so that the journal does not keep the large record.
+    func replace(with newWorld: World) throws(ServiceError) -> Persistence.SnapshotInfo? {
+        try commit(.replace(newWorld)) { (world) throws(ServiceError) in world = newWorld }
+        return try snapshotNow()
+    }
+
+    /// The write path: encode the journal entry outside the lock; under it, change the world and
+    /// append the record (same order for both); outside it, wait for the shared sync.
+    private func commit<R: Sendable>(_ entry: JournalEntry, _ change: (inout World) throws(ServiceError) -> R) throws(ServiceError) -> R {
+        let persistence = try writablePersistence()
+        var payload: JournalPayload?
+        if persistence != nil {
+            do throws(JournalEntryFailure) { payload = try entry.payload() } catch { throw .storage(.internalFailure(error.reason)) }
+        }
+        let (result, sequence) = try world.withLock { (world) throws(ServiceError) -> (R, UInt64?) in
+            let result = try change(&world)
+            guard let persistence, let payload else { return (result, nil) }
+            do throws(StoreError) {
+                return (result, try persistence.journal.append(payload))
+            } catch {
+                throw fail(error)
+            }
+        }
+        if let persistence, let sequence {
+            do throws(StoreError) { try persistence.journal.waitUntilDurable(sequence) } catch { throw fail(error) }
+            if persistence.snapshotDue { durability.withLock { $0.worker }?.signal() }
+        }
+        return result
+    }
+
+    /// Writes a snapshot now (`POST /v1/snapshot`, and after a state replacement).
+    func snapshotNow() throws(ServiceError) -> Persistence.SnapshotInfo? {
+        guard let persistence = try writablePersistence() else { return nil }
+        do throws(StoreError) {
+            return try persistence.snapshot { world.withLock { ($0, persistence.journal.rotate()) } }
+        } catch {
+            throw fail(error)
+        }
+    }
+
+    private func snapshotInBackground() {
+        _ = try? snapshotNow()
+    }
+
+    /// The state as one document, and the journal sequence it reflects.
+    func export() -> (world: World, sequence: UInt64) {
+        let persistence = durability.withLock { $0.persistence }
+        return world.withLock { ($0, persistence?.journal.lastSequence ?? 0) }
+    }
+
+    /// At graceful shutdown: stop the worker, make every record durable and cut a final
+    /// snapshot, so that the next start replays nothing. Returns what was written.
+    func shutdown() throws(ServiceError) -> Persistence.SnapshotInfo? {
+        let worker = durability.withLock { state -> BackgroundWorker? in
+            defer { state.worker = nil }
+            return state.worker
+        }
+        worker?.stop()
+        return try snapshotNow()
+    }
+
+    /// Whether the in-memory state is persisted.
+    var isPersistent: Bool { durability.withLock { $0.persistence != nil } }
 
     /// One system, as it is now.
     func system(_ name: SystemName) throws(ModelError) -> System {

@@ -14,11 +14,17 @@ public struct Syscalls: Sendable {
     public var rename: @Sendable (_ from: String, _ to: String) -> Int32
     public var unlink: @Sendable (_ path: String) -> Int32
     public var flock: @Sendable (_ fd: Int32, _ operation: Int32) -> Int32
+    public var fdatasync: @Sendable (_ fd: Int32) -> Int32
+    public var ftruncate: @Sendable (_ fd: Int32, _ length: Int) -> Int32
+    public var mkdir: @Sendable (_ path: String, _ mode: mode_t) -> Int32
 
     public init(open: @escaping @Sendable (String, Int32, mode_t) -> Int32, write: @escaping @Sendable (Int32, UnsafeRawBufferPointer) -> Int,
                 fsync: @escaping @Sendable (Int32) -> Int32, close: @escaping @Sendable (Int32) -> Int32,
                 rename: @escaping @Sendable (String, String) -> Int32, unlink: @escaping @Sendable (String) -> Int32,
-                flock: @escaping @Sendable (Int32, Int32) -> Int32) {
+                flock: @escaping @Sendable (Int32, Int32) -> Int32,
+                fdatasync: @escaping @Sendable (Int32) -> Int32 = { Glibc.fdatasync($0) },
+                ftruncate: @escaping @Sendable (Int32, Int) -> Int32 = { Glibc.ftruncate($0, off_t($1)) },
+                mkdir: @escaping @Sendable (String, mode_t) -> Int32 = { Glibc.mkdir($0, $1) }) {
         self.open = open
         self.write = write
         self.fsync = fsync
@@ -26,6 +32,9 @@ public struct Syscalls: Sendable {
         self.rename = rename
         self.unlink = unlink
         self.flock = flock
+        self.fdatasync = fdatasync
+        self.ftruncate = ftruncate
+        self.mkdir = mkdir
     }
 
     public static let live = Syscalls(

@@ -1,0 +1,60 @@
+import IRQModel
+import SnapshotStore
+
+/// What one journal record holds: a model command that succeeded, or a whole new state
+/// (`PUT /v1/snapshot`). Payloads are JSON: `{"command":{...}}` or `{"replace":{...world...}}`.
+enum JournalEntry {
+    case command(Command)
+    case replace(World)
+
+    /// The record's payload, made ready outside any lock. msid's encoder escapes every control
+    /// character, so the text never holds a newline; the failure path exists only so that a bug
+    /// there would be a 500 answer, not a damaged journal.
+    func payload() throws(JournalEntryFailure) -> JournalPayload {
+        var bytes: [UInt8]
+        switch self {
+        case .command(let command):
+            bytes = Array(#"{"command":"#.utf8)
+            bytes.append(contentsOf: (try? JSONStreamEncoder.encode(command)) ?? Array("null".utf8))
+        case .replace(let world):
+            bytes = Array(#"{"replace":"#.utf8)
+            bytes.append(contentsOf: SnapshotDocument.stateBytes(world))
+        }
+        bytes.append(UInt8(ascii: "}"))
+        guard let payload = JournalPayload(bytes) else { throw JournalEntryFailure(reason: "the encoded entry holds a newline") }
+        return payload
+    }
+
+    /// Reads a record's payload back; the reason when it is not a valid entry.
+    static func decode(_ payload: [UInt8]) throws(JournalEntryFailure) -> JournalEntry {
+        let value: JSONValue
+        do throws(JSONParser.Failure) {
+            value = try JSONParser.parse(payload)
+        } catch {
+            throw JournalEntryFailure(reason: "not JSON at byte \(error.offset): \(error.reason)")
+        }
+        guard case .object(let members) = value, members.count == 1, let member = members.first else {
+            throw JournalEntryFailure(reason: "expected an object with one member, \"command\" or \"replace\"")
+        }
+        switch member.key {
+        case "command":
+            do {
+                return .command(try JSONTreeDecoder.decode(Command.self, from: member.value))
+            } catch {
+                throw JournalEntryFailure(reason: "the command does not decode: \(error)")
+            }
+        case "replace":
+            do throws(SnapshotDocument.Failure) {
+                return .replace(try SnapshotDocument.decodeWorld(member.value, pointerPrefix: "/replace"))
+            } catch {
+                throw JournalEntryFailure(reason: error.description)
+            }
+        default:
+            throw JournalEntryFailure(reason: "unknown entry \"\(member.key)\"")
+        }
+    }
+}
+
+struct JournalEntryFailure: Error {
+    let reason: String
+}

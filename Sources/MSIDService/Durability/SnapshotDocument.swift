@@ -1,0 +1,114 @@
+import IRQModel
+
+/// The snapshot file's JSON, a versioned envelope around the world:
+/// `{"format":1,"msid":"<version>","sequence":<last journal record covered>,"state":{...}}`.
+/// The same document is what `GET /v1/snapshot` exports and `PUT /v1/snapshot` takes.
+public enum SnapshotDocument {
+    /// The format this msid writes and the only one it reads.
+    public static let format = 1
+    /// The msid release that wrote a document (informational).
+    public static let msidVersion = "0.1.0"
+
+    /// Why a document was refused; nothing is changed when decoding fails.
+    public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {
+        /// Not JSON text: the byte offset and why.
+        case notJSON(offset: Int, reason: String)
+        /// A member of the envelope is missing or of the wrong type (a JSON pointer).
+        case badEnvelope(pointer: String, reason: String)
+        case unknownFormat(Int)
+        /// The state does not decode into a world (a JSON pointer and why).
+        case badState(pointer: String, reason: String)
+        /// The state decodes but breaks an invariant of the model.
+        case inconsistentState(String)
+
+        public var description: String {
+            switch self {
+            case .notJSON(let offset, let reason): "not JSON at byte \(offset): \(reason)"
+            case .badEnvelope(let pointer, let reason): "\(pointer): \(reason)"
+            case .unknownFormat(let format): "unknown snapshot format \(format); this msid reads format \(SnapshotDocument.format)"
+            case .badState(let pointer, let reason): "\(pointer): \(reason)"
+            case .inconsistentState(let reason): "the state breaks an invariant: \(reason)"
+            }
+        }
+    }
+
+    /// The document for `world`, covering journal records up to `sequence`.
+    public static func encode(_ world: World, sequence: UInt64) -> [UInt8] {
+        var bytes = Array(#"{"format":\#(format),"msid":"\#(msidVersion)","sequence":\#(sequence),"state":"#.utf8)
+        bytes.append(contentsOf: stateBytes(world))
+        bytes.append(UInt8(ascii: "}"))
+        return bytes
+    }
+
+    /// The world's JSON. msid's model encodes only integers, strings, booleans and containers,
+    /// so the encoder's one failure (a non-finite double) cannot happen; were it to, the
+    /// snapshot would be refused at decoding rather than a process trap here.
+    static func stateBytes(_ world: World) -> [UInt8] {
+        (try? JSONStreamEncoder.encode(world)) ?? Array("null".utf8)
+    }
+
+    /// Reads and fully validates a document: envelope, format, the world's structure, and
+    /// every invariant `World.validate()` checks.
+    public static func decode(_ bytes: [UInt8]) throws(Failure) -> (world: World, sequence: UInt64) {
+        let document: JSONValue
+        do throws(JSONParser.Failure) {
+            document = try JSONParser.parse(bytes)
+        } catch {
+            throw .notJSON(offset: error.offset, reason: error.reason)
+        }
+        return try decode(document)
+    }
+
+    /// Validates a parsed document (see `decode(_:)` for bytes).
+    static func decode(_ document: JSONValue) throws(Failure) -> (world: World, sequence: UInt64) {
+        guard case .object(let members) = document else { throw .badEnvelope(pointer: "", reason: "expected an object, found \(document.typeName)") }
+        func member(_ name: String) -> JSONValue? { members.first { $0.key == name }?.value }
+        guard case .number(let formatText)? = member("format"), let format = Int(formatText) else {
+            throw .badEnvelope(pointer: "/format", reason: "an integer format version is required")
+        }
+        guard format == SnapshotDocument.format else { throw .unknownFormat(format) }
+        guard case .number(let sequenceText)? = member("sequence"), let sequence = UInt64(sequenceText) else {
+            throw .badEnvelope(pointer: "/sequence", reason: "a non-negative integer sequence is required")
+        }
+        guard let state = member("state") else { throw .badEnvelope(pointer: "/state", reason: "the state is required") }
+        let world = try decodeWorld(state, pointerPrefix: "/state")
+        return (world, sequence)
+    }
+
+    /// Decodes and validates a world from its JSON.
+    static func decodeWorld(_ state: JSONValue, pointerPrefix: String) throws(Failure) -> World {
+        let world: World
+        do {
+            world = try JSONTreeDecoder.decode(World.self, from: state)
+        } catch let error as DecodingError {
+            let (path, reason) = error.pathAndReason
+            throw .badState(pointer: pointerPrefix + path, reason: reason)
+        } catch {
+            throw .badState(pointer: pointerPrefix, reason: "\(error)")
+        }
+        do throws(InvariantViolation) {
+            try world.validate()
+        } catch {
+            throw .inconsistentState(error.description)
+        }
+        return world
+    }
+}
+
+extension DecodingError {
+    /// The JSON pointer of the failing member and a sentence saying why.
+    var pathAndReason: (pointer: String, reason: String) {
+        let context: Context
+        var reason: String
+        switch self {
+        case .typeMismatch(_, let c): context = c; reason = c.debugDescription
+        case .valueNotFound(_, let c): context = c; reason = c.debugDescription
+        case .keyNotFound(let key, let c): context = c; reason = "the member \"\(key.stringValue)\" is required"
+        case .dataCorrupted(let c): context = c; reason = c.debugDescription
+        @unknown default: return ("", "\(self)")
+        }
+        if reason.isEmpty { reason = "invalid value" }
+        let pointer = context.codingPath.reduce("") { pointer, key in ObjectReader.child(pointer, key.intValue.map(String.init) ?? key.stringValue) }
+        return (pointer, reason)
+    }
+}

@@ -1,0 +1,218 @@
+import Glibc
+
+/// The append side of the journal, with group commit.
+///
+/// Records are numbered by `append` in the order it is called (callers call it under the lock
+/// that orders their state changes), buffered in memory, and written and `fdatasync`ed by
+/// whichever waiting thread finds no flush under way: the leader takes every buffered record,
+/// writes and syncs them outside the monitor, and wakes everyone; records appended meanwhile
+/// go out with the next leader. So N concurrent waiters share about two syncs, not N.
+///
+/// The journal is a series of segment files `journal-<first sequence, 20 digits>.log`;
+/// `rotate()` (called when a snapshot is cut) starts a new segment, so that the segments a
+/// snapshot covers can be deleted whole.
+///
+/// After a failed write or sync the journal is failed for good (`failure`): what reached the
+/// disk is unknown, Linux may have dropped the dirty pages, and only a restart's recovery can
+/// say what is true. Every waiter and every later append gets the error.
+///
+/// `@unchecked Sendable`: every stored property is immutable except `state`, which is read and
+/// written only inside `monitor.withLock`.
+public final class Journal: @unchecked Sendable {
+    /// Records waiting for the leader, by segment.
+    private struct Chunk {
+        let segment: UInt64
+        var bytes: [UInt8] = []
+        var records = 0
+    }
+
+    /// The segment file the leader writes to.
+    private struct OpenSegment {
+        let start: UInt64
+        let fd: Int32
+        let path: String
+        /// Created by this process and not yet made durable in the directory.
+        var needsDirectorySync: Bool
+    }
+
+    private struct State {
+        var nextSequence: UInt64
+        var durableSequence: UInt64
+        var currentSegment: UInt64
+        var pending: [Chunk] = []
+        var flushing = false
+        var failure: StoreError?
+        var recordsSinceRotation = 0
+        var bytesSinceRotation = 0
+        /// Touched only by the leader (while `flushing`), but kept here so one lock guards all.
+        var file: OpenSegment?
+        var batches = 0
+        var batchedRecords = 0
+    }
+
+    public let directory: String
+    private let syscalls: Syscalls
+    private let monitor = Monitor()
+    /// Guarded by `monitor`.
+    private var state: State
+
+    /// A journal whose next record is `nextSequence`. With `appendingTo` (the last segment
+    /// found at recovery, already cut after its last whole record) new records go on in that
+    /// file; otherwise the first flush creates `journal-<nextSequence>.log`.
+    public init(directory: String, nextSequence: UInt64, appendingTo segment: JournalSegment? = nil, syscalls: Syscalls = .live) {
+        self.directory = directory
+        self.syscalls = syscalls
+        self.state = State(nextSequence: nextSequence, durableSequence: nextSequence - 1, currentSegment: segment?.start ?? nextSequence)
+    }
+
+    deinit {
+        if let file = state.file { _ = syscalls.close(file.fd) }
+    }
+
+    /// The sequence number of the last record appended (0 before any).
+    public var lastSequence: UInt64 { monitor.withLock { state.nextSequence - 1 } }
+
+    /// Records and bytes appended since the last rotation.
+    public var sinceRotation: (records: Int, bytes: Int) { monitor.withLock { (state.recordsSinceRotation, state.bytesSinceRotation) } }
+
+    /// How many flushes ran and how many records they carried (for the group-commit figure).
+    public var batching: (batches: Int, records: Int) { monitor.withLock { (state.batches, state.batchedRecords) } }
+
+    /// The error that failed the journal, if any.
+    public var failure: StoreError? { monitor.withLock { state.failure } }
+
+    /// Numbers and buffers one record; returns its sequence number. Cheap: a copy of the bytes.
+    public func append(_ payload: JournalPayload) throws(StoreError) -> UInt64 {
+        try monitor.withLock { () throws(StoreError) -> UInt64 in
+            if let failure = state.failure { throw failure }
+            let sequence = state.nextSequence
+            state.nextSequence += 1
+            if state.pending.last?.segment != state.currentSegment {
+                state.pending.append(Chunk(segment: state.currentSegment))
+            }
+            let before = state.pending[state.pending.count - 1].bytes.count
+            JournalRecord.appendLine(sequence: sequence, payload: payload.bytes, payloadState: payload.crcState,
+                                     to: &state.pending[state.pending.count - 1].bytes)
+            state.pending[state.pending.count - 1].records += 1
+            state.recordsSinceRotation += 1
+            state.bytesSinceRotation += state.pending[state.pending.count - 1].bytes.count - before
+            return sequence
+        }
+    }
+
+    /// Starts a new segment for the records appended from now on and returns the sequence of
+    /// the last record before it (what a snapshot cut now covers). Call it under the same lock
+    /// as `append`, together with taking the state the snapshot will hold.
+    public func rotate() -> UInt64 {
+        monitor.withLock {
+            state.currentSegment = state.nextSequence
+            state.recordsSinceRotation = 0
+            state.bytesSinceRotation = 0
+            return state.nextSequence - 1
+        }
+    }
+
+    /// Returns once record `sequence` is on disk (written and synced), leading a flush when
+    /// none is under way. Throws the journal's failure.
+    public func waitUntilDurable(_ sequence: UInt64) throws(StoreError) {
+        try monitor.withLock { () throws(StoreError) in
+            while state.durableSequence < sequence {
+                if let failure = state.failure { throw failure }
+                if state.flushing {
+                    monitor.wait()
+                    continue
+                }
+                // Lead: take everything buffered, write it outside the monitor.
+                state.flushing = true
+                let chunks = state.pending
+                state.pending = []
+                let target = state.nextSequence - 1
+                var file = state.file
+                state.file = nil
+                let result = monitor.unlocked { () -> StoreError? in
+                    do throws(StoreError) {
+                        try flush(chunks, file: &file)
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
+                state.file = file
+                state.flushing = false
+                if let result {
+                    state.failure = result
+                } else {
+                    state.durableSequence = max(state.durableSequence, target)
+                    state.batches += 1
+                    state.batchedRecords += chunks.reduce(0) { $0 + $1.records }
+                }
+                monitor.broadcast()
+            }
+        }
+    }
+
+    /// Makes every record appended so far durable.
+    public func sync() throws(StoreError) {
+        try waitUntilDurable(lastSequence)
+    }
+
+    /// Writes and syncs `chunks` in order, switching segment files where they change.
+    private func flush(_ chunks: [Chunk], file: inout OpenSegment?) throws(StoreError) {
+        for chunk in chunks {
+            if file?.start != chunk.segment {
+                if let old = file {
+                    try finish(old)
+                    file = nil
+                }
+                file = try open(segment: chunk.segment)
+            }
+            guard let current = file else { continue }
+            try syscalls.writeAll(current.fd, chunk.bytes, path: current.path)
+        }
+        guard var current = file else { return }
+        _ = try syscalls.check("fdatasync", current.path) { syscalls.fdatasync(current.fd) }
+        if current.needsDirectorySync {
+            try syncDirectory()
+            current.needsDirectorySync = false
+            file = current
+        }
+    }
+
+    /// Syncs and closes a segment the journal has moved past.
+    private func finish(_ segment: OpenSegment) throws(StoreError) {
+        defer { _ = syscalls.close(segment.fd) }
+        _ = try syscalls.check("fdatasync", segment.path) { syscalls.fdatasync(segment.fd) }
+        if segment.needsDirectorySync { try syncDirectory() }
+    }
+
+    private func open(segment start: UInt64) throws(StoreError) -> OpenSegment {
+        let path = directory + "/" + JournalSegment.name(start: start)
+        let existed = FileSystem.exists(path)
+        let fd = try syscalls.check("open", path) { syscalls.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
+        return OpenSegment(start: start, fd: fd, path: path, needsDirectorySync: !existed)
+    }
+
+    private func syncDirectory() throws(StoreError) {
+        let fd = try syscalls.check("open", directory) { syscalls.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0) }
+        defer { _ = syscalls.close(fd) }
+        _ = try syscalls.check("fsync", directory) { syscalls.fsync(fd) }
+    }
+
+    /// Deletes the segments whose records all precede `sequence` (those a snapshot covering
+    /// `sequence - 1` made redundant); the current segment is never among them.
+    public func removeSegments(before sequence: UInt64) throws(StoreError) {
+        let current = monitor.withLock { state.currentSegment }
+        for segment in try JournalSegment.list(in: directory) where segment.start < sequence && segment.start < current {
+            _ = try syscalls.check("unlink", segment.path) { syscalls.unlink(segment.path) }
+        }
+    }
+}
+
+extension Monitor {
+    /// Runs `body` with the mutex released (inside `withLock`), then takes it again.
+    func unlocked<Result>(_ body: () -> Result) -> Result {
+        unlock()
+        defer { lock() }
+        return body()
+    }
+}
