@@ -38,9 +38,10 @@ public final class ServerProcess: @unchecked Sendable {
         return "msid"
     }
 
-    /// Starts `msid serve` and waits (up to `deadline`) for its `listening on` line.
+    /// Starts `msid serve` and waits (up to `deadline`) for its `listening on` line and, with
+    /// `waitForReady`, for the `ready` line it prints once the state is recovered.
     public init(arguments: [String] = [], environment: [String: String] = [:], dataDirectory: TemporaryDirectory? = nil,
-                deadline: Duration = .seconds(20)) throws {
+                waitForReady: Bool = true, deadline: Duration = .seconds(20)) throws {
         let directory = try dataDirectory ?? TemporaryDirectory(prefix: "msid-data")
         self.dataDirectory = directory
         let process = Process()
@@ -68,7 +69,8 @@ public final class ServerProcess: @unchecked Sendable {
         let end = clock.now + deadline
         var buffer: [UInt8] = []
         var found: (scheme: String, port: UInt16)?
-        while found == nil {
+        var ready = !waitForReady
+        while found == nil || !ready {
             let left = end - clock.now
             var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
             let milliseconds = Int32(max(0, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
@@ -82,12 +84,13 @@ public final class ServerProcess: @unchecked Sendable {
                let colon = line.lastIndex(of: ":"), let port = UInt16(line[line.index(after: colon)...]) {
                 found = (line.contains("https://") ? "https" : "http", port)
             }
+            if text.split(separator: "\n").contains(where: { $0.hasPrefix("ready") }) { ready = true }
         }
-        guard let found else {
+        guard let found, ready else {
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
             if dataDirectory == nil { directory.remove() }  // ours, and nobody else will see it
-            throw StartFailure(description: "msid did not print its listening line (status \(process.terminationStatus)); stderr:\n"
+            throw StartFailure(description: "msid did not print its listening and ready lines (status \(process.terminationStatus)); stderr:\n"
                                + String(decoding: output.stderr.withLock { $0 }, as: UTF8.self))
         }
         output.stdout.withLock { $0 = buffer }

@@ -3,7 +3,7 @@
 /// `apply(_:)` is a transaction: either the command succeeds, or it throws a `ModelError` and
 /// the world is as it was (levels rolled back through the ordinary free paths, the event trail
 /// truncated and the Hyper-V cursors restored).
-public struct World: Hashable, Sendable, Codable {
+public struct World: Hashable, Sendable {
     public private(set) var systems: [SystemName: System] = [:]
 
     public init() {}
@@ -103,11 +103,29 @@ public struct World: Hashable, Sendable, Codable {
     public func checkInvariants() { trapping(validate) }
 }
 
+extension World: Codable {
+    private enum CodingKeys: String, CodingKey { case systems }
+
+    /// Systems in name order, so that equal worlds encode to equal bytes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        var byName = container.nestedContainer(keyedBy: SystemName.SystemNameKey.self, forKey: .systems)
+        for name in systems.keys.sorted() {
+            try byName.encode(systems[name], forKey: SystemName.SystemNameKey(stringValue: name.rawValue))
+        }
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        systems = try container.decode([SystemName: System].self, forKey: .systems)
+    }
+}
+
 extension SystemName: CodingKeyRepresentable {
     public var codingKey: any CodingKey { SystemNameKey(stringValue: rawValue) }
     public init?<T: CodingKey>(codingKey: T) { self.init(rawValue: codingKey.stringValue) }
 
-    private struct SystemNameKey: CodingKey {
+    struct SystemNameKey: CodingKey {
         var stringValue: String
         var intValue: Int? { nil }
         init(stringValue: String) { self.stringValue = stringValue }

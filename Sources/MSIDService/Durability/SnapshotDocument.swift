@@ -63,6 +63,9 @@ public enum SnapshotDocument {
     static func decode(_ document: JSONValue) throws(Failure) -> (world: World, sequence: UInt64) {
         guard case .object(let members) = document else { throw .badEnvelope(pointer: "", reason: "expected an object, found \(document.typeName)") }
         func member(_ name: String) -> JSONValue? { members.first { $0.key == name }?.value }
+        if let unknown = members.first(where: { !["format", "msid", "sequence", "state"].contains($0.key) }) {
+            throw .badEnvelope(pointer: ObjectReader.child("", unknown.key), reason: "unknown member")
+        }
         guard case .number(let formatText)? = member("format"), let format = Int(formatText) else {
             throw .badEnvelope(pointer: "/format", reason: "an integer format version is required")
         }
