@@ -22,6 +22,9 @@ public final class ServerProcess: @unchecked Sendable {
 
     public struct StartFailure: Error, CustomStringConvertible {
         public let description: String
+        /// The exit status when msid exited (nil if it was killed for missing the deadline).
+        public var status: Int32? = nil
+        public var standardError: String = ""
     }
 
     /// The path of the msid executable to test.
@@ -90,8 +93,13 @@ public final class ServerProcess: @unchecked Sendable {
             if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
             if dataDirectory == nil { directory.remove() }  // ours, and nobody else will see it
+            err.fileHandleForReading.readabilityHandler = nil
+            let rest = err.fileHandleForReading.readDataToEndOfFile()
+            output.stderr.withLock { $0.append(contentsOf: rest) }
+            let standardError = String(decoding: output.stderr.withLock { $0 }, as: UTF8.self)
             throw StartFailure(description: "msid did not print its listening and ready lines (status \(process.terminationStatus)); stderr:\n"
-                               + String(decoding: output.stderr.withLock { $0 }, as: UTF8.self))
+                               + standardError, status: process.terminationReason == .exit ? process.terminationStatus : nil,
+                               standardError: standardError)
         }
         output.stdout.withLock { $0 = buffer }
         out.fileHandleForReading.readabilityHandler = { handle in
@@ -105,6 +113,7 @@ public final class ServerProcess: @unchecked Sendable {
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
     public var standardError: String { String(decoding: output.stderr.withLock { $0 }, as: UTF8.self) }
+    public var standardOutput: String { String(decoding: output.stdout.withLock { $0 }, as: UTF8.self) }
 
     /// SIGTERM by PID, then waits up to `deadline`; SIGKILL if it is still running.
     /// - Returns: the exit status and how long the process took to exit.
