@@ -9,7 +9,7 @@ DATA_DIR ?= ./msid-data
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: all build build-release run test test-swift lint schemathesis bench deps deps-test deps-lint deps-bench clean
+.PHONY: all build build-release run test test-swift lint schemathesis crash-test bench deps deps-test deps-lint deps-bench clean
 
 all: build
 
@@ -47,7 +47,7 @@ run: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/msid" serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 ## test: build, every Swift test suite, then the external checks.
-test: deps-test test-swift lint schemathesis
+test: deps-test test-swift lint schemathesis crash-test
 
 test-swift: deps-test
 	$(SWIFT) build --build-tests
@@ -57,12 +57,19 @@ test-swift: deps-test
 schemathesis: deps
 	scripts/schemathesis
 
+## crash-test: SIGKILL msid under 8 mutating clients, 20 rounds plus 20 with a torn journal tail.
+crash-test: deps
+	$(SWIFT) build --product msid
+	scripts/crash-test --rounds 20 --torn-rounds 20
+
 lint: deps-lint
 	hadolint docker/Dockerfile
 
 bench: deps-bench
 	$(SWIFT) run -c release IRQModelBenchmark
+	$(SWIFT) run -c release DurabilityBenchmark
 	scripts/bench-http
+	scripts/bench-durability
 
 clean:
 	rm -rf .build
