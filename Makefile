@@ -69,7 +69,6 @@ bench: deps-bench
 	$(SWIFT) run -c release IRQModelBenchmark
 	$(SWIFT) run -c release DurabilityBenchmark
 	scripts/bench-http
-	scripts/bench-durability
 
 clean:
 	rm -rf .build

@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "msid",
             dependencies: [
-                "MSIDService", "MicroHTTP",
+                "MSIDService", "MicroHTTP", "SnapshotStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -57,6 +57,12 @@ let package = Package(
             name: "IRQModelBenchmark",
             dependencies: ["IRQModel"],
             path: "Benchmarks/IRQModelBenchmark",
+            swiftSettings: strictness
+        ),
+        .executableTarget(
+            name: "DurabilityBenchmark",
+            dependencies: ["MSIDService", "MicroHTTP", "IRQModel", "SnapshotStore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/DurabilityBenchmark",
             swiftSettings: strictness
         ),
         .testTarget(name: "IRQModelTests", dependencies: ["IRQModel"], swiftSettings: strictness),

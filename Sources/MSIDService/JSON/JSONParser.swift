@@ -124,6 +124,21 @@ struct JSONParser {
 
     private mutating func string() throws(Failure) -> String {
         position += 1
+        // Fast path: no escape before the closing quote (nearly every string), one copy.
+        let start = position
+        var scan = position
+        while scan < bytes.count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: bytes[start..<scan], as: UTF8.self) else {
+                    throw Failure(offset: start, reason: "invalid UTF-8 in a string")
+                }
+                position = scan + 1
+                return text
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            scan += 1
+        }
         var scalars = String.UnicodeScalarView()
         var runStart = position
         func flush(_ end: Int) throws(Failure) {

@@ -6,13 +6,15 @@ enum JSONText {
     /// copied as they are; `"`, `\` and control characters are escaped.
     static func append(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Fast path: most strings need no escape and are copied in one go.
-        let copied: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+        // Fast path: most strings need no escape and are copied in one go. `withUTF8` gives
+        // contiguous bytes for small (inline) strings too, without allocating.
+        var text = text
+        let copied = text.withUTF8 { bytes -> Bool in
             guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
             out.append(contentsOf: bytes)
             return true
         }
-        if copied == true {
+        if copied {
             out.append(UInt8(ascii: "\""))
             return
         }
