@@ -73,6 +73,9 @@ public enum SnapshotDocument {
         guard case .number(let sequenceText)? = member("sequence"), let sequence = UInt64(sequenceText) else {
             throw .badEnvelope(pointer: "/sequence", reason: "a non-negative integer sequence is required")
         }
+        if let version = member("msid") {
+            guard case .string = version else { throw .badEnvelope(pointer: "/msid", reason: "the msid release must be a string") }
+        }
         guard let state = member("state") else { throw .badEnvelope(pointer: "/state", reason: "the state is required") }
         let world = try decodeWorld(state, pointerPrefix: "/state")
         return (world, sequence)
