@@ -1,6 +1,4 @@
 extension PCIMSIDomain: DomainOperations {
-    var asState: DomainState { .pciMSI(self) }
-
     /// The per-device MSI level: hwirq = MSI or MSI-X index. Composition and the device write
     /// (`msi_domain_activate`) are done by the walker, which knows the composing parent.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
@@ -12,9 +10,9 @@ extension PCIMSIDomain: DomainOperations {
         for index in grant.hwirqs { release(index) }
     }
 
-    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect] {
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
         release(level.hwirq)
-        return []
+        return EffectList()
     }
 
     func occupancy(context: LevelContext) -> DomainOccupancy {

@@ -153,13 +153,14 @@ public struct System: Hashable, Sendable {
                             distributorBase: distributorBase, cursors: cursors)
     }
 
-    /// Runs one level operation on a domain, carrying the cursors in and out of its context.
-    mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout any DomainOperations, inout LevelContext) throws(E) -> R) throws(E) -> R {
+    /// Runs one level operation on a domain (its `Domain+Operations` verbs), carrying the cursors
+    /// in and out of its context.
+    mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
         var context = context(for: id)
         defer { cursors = context.cursors }
         // Optional chaining mutates the array element in place: no copy of the domain.
-        let result = try domains[id.index]?.withOperations { (operations) throws(E) -> R in
-            try body(&operations, &context)
+        let result = try domains[id.index]?.modify { (domain) throws(E) -> R in
+            try body(&domain, &context)
         }
         guard let result else { preconditionFailure("dangling domain id \(id)") }
         return result
@@ -200,6 +201,11 @@ public struct System: Hashable, Sendable {
 
     /// Appends effects to the trail, attributed to `virq`.
     mutating func record(_ effects: [HardwareEffect], virq: VirtualIRQ?) {
+        for effect in effects { events.append(effect, virq: virq) }
+    }
+
+    /// Appends a level operation's effects to the trail, attributed to `virq`.
+    mutating func record(_ effects: EffectList, virq: VirtualIRQ?) {
         for effect in effects { events.append(effect, virq: virq) }
     }
 
