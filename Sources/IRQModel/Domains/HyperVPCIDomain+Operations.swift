@@ -112,7 +112,7 @@ extension HyperVPCIDomain: DomainOperations {
             deviceID: instanceID.deviceID(function: irq.device.function),
             address: answer.addressLo, data: answer.data,
             vector: HyperVPCIDomain.interruptVector(of: irq.levels[depth + 1]),
-            targets: [VPIndex(rawValue: cpu.rawValue)])
+            targetVPs: CollectionOfOne(VPIndex(rawValue: cpu.rawValue)))
     }
 
     func occupancy(context: LevelContext) -> DomainOccupancy {
