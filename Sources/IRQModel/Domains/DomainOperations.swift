@@ -58,19 +58,35 @@ struct LevelRequest {
     let device: PCIAddress
     let msixTableSize: Int?
     /// The hwirqs the child level chose for this level (SPIs, LPIs), if it chose.
-    let childHwirqs: [HardwareIRQ]?
+    let childHwirqs: SmallList<HardwareIRQ>?
 }
 
 /// What one level granted: a hwirq and a state per IRQ, and what to ask the parent for.
 struct LevelGrant {
-    var hwirqs: [HardwareIRQ]
-    var states: [LevelState]
-    var parentHwirqs: [HardwareIRQ]? = nil
+    var hwirqs = SmallList<HardwareIRQ>()
+    var states = SmallList<LevelState>()
+    var parentHwirqs: SmallList<HardwareIRQ>? = nil
     var effects: [HardwareEffect] = []
     /// x86 managed reservations per IRQ, for an exact rollback.
     var managedReservations: [[VectorMatrix.ManagedReservation]] = []
     /// The ITS device was created by this grant.
     var createdITSDevice = false
+
+    /// An empty grant, filled IRQ by IRQ.
+    init() {}
+
+    init(hwirqs: [HardwareIRQ], states: [LevelState], parentHwirqs: [HardwareIRQ]? = nil) {
+        self.hwirqs = SmallList(hwirqs)
+        self.states = SmallList(states)
+        self.parentHwirqs = parentHwirqs.map { SmallList($0) }
+    }
+}
+
+/// One level done while allocating a block, kept for an exact rollback if a later level fails.
+struct LevelAllocation {
+    let id: DomainID
+    let request: LevelRequest
+    let grant: LevelGrant
 }
 
 /// The system facts and cursors a level may use.

@@ -4,7 +4,7 @@ extension GICv3Domain: DomainOperations {
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
         let intids: [HardwareIRQ]
         if let chosen = request.childHwirqs {
-            intids = chosen
+            intids = Array(chosen)
         } else {
             intids = try allocateMBI(count: request.count, domainName: request.domainName)
         }

@@ -3,7 +3,7 @@ extension GICv3ITSDomain: DomainOperations {
     /// `its_alloc_device_irq`: an aligned block of events (`bitmap_find_free_region`);
     /// hwirq = LPI base + event.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        var grant = LevelGrant(hwirqs: [], states: [])
+        var grant = LevelGrant()
         var device: ITSDevice
         if let existing = devices[request.device] {
             device = existing

@@ -2,13 +2,17 @@ extension HyperVPCIDomain: DomainOperations {
     /// arm64: `hv_pci_vec_irq_domain_alloc` reserves an aligned SPI block and asks the GIC
     /// parent for the same INTIDs. x86: hwirq = virq, the vector domain allocates.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        let states = Array(repeating: LevelState.hypervVPCI(HyperVLevel()), count: request.count)
         if context.architecture == .arm64 {
+            let states = Array(repeating: LevelState.hypervVPCI(HyperVLevel()), count: request.count)
             let spis = try allocateSPIs(count: request.count, domainName: request.domainName)
             return LevelGrant(hwirqs: spis, states: states, parentHwirqs: spis)
         }
-        let virqs = (0..<UInt32(request.count)).map { HardwareIRQ(rawValue: request.firstVirq.rawValue + $0) }
-        return LevelGrant(hwirqs: virqs, states: states)
+        var grant = LevelGrant()
+        for offset in 0..<UInt32(request.count) {
+            grant.hwirqs.append(HardwareIRQ(rawValue: request.firstVirq.rawValue + offset))
+            grant.states.append(.hypervVPCI(HyperVLevel()))
+        }
+        return grant
     }
 
     mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {

@@ -2,8 +2,10 @@ extension PCIMSIDomain: DomainOperations {
     /// The per-device MSI level: hwirq = MSI or MSI-X index. Composition and the device write
     /// (`msi_domain_activate`) are done by the walker, which knows the composing parent.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        let indices = allocate(count: request.count, type: request.type)
-        return LevelGrant(hwirqs: indices, states: indices.map { _ in .pciMSI })
+        var grant = LevelGrant()
+        grant.hwirqs = allocate(count: request.count, type: request.type)
+        for _ in grant.hwirqs { grant.states.append(.pciMSI) }
+        return grant
     }
 
     mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {

@@ -2,7 +2,7 @@ extension X86VectorDomain: DomainOperations {
     /// `x86_vector_alloc_irqs`: hwirq = virq; managed IRQs reserve a vector on every CPU of
     /// their mask (`reserve_managed_vector`), others take a global reservation (`reserve_irq_vector`).
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        var grant = LevelGrant(hwirqs: [], states: [])
+        var grant = LevelGrant()
         for offset in 0..<request.count {
             if request.managed {
                 do {

@@ -123,7 +123,9 @@ extension System {
 
     /// The x86 Hyper-V retarget hypercall for the IRQ's current vector and effective CPU.
     mutating func retargetIfHyperV(_ irq: IRQDescriptor) {
-        guard architecture == .x86_64, irq.levels.count > 2, case .hypervVPCI(let hyperV) = domain(irq.levels[1].domain).state,
+        let id = irq.levels[1].domain
+        guard architecture == .x86_64, irq.levels.count > 2,
+              case .hypervVPCI(let hyperV)? = withDomains({ id.index < $0.count ? $0[id.index]?.state : nil }),
               let request = hyperV.retarget(for: irq, depth: 1, context: context(for: irq.levels[1].domain))
         else { return }
         record(.hyperVRetarget(request), virq: irq.virq)

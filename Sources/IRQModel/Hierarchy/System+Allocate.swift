@@ -40,12 +40,12 @@ extension System {
 
         // MSI is one block; MSI-X allocates entry by entry (`nr_irqs` = 1 each), every entry
         // taking the lowest free virq and, at each level, the lowest free hwirq.
-        let blocks = request.type == .msi ? [request.count] : Array(repeating: 1, count: request.count)
+        let blockSize = request.type == .msi ? request.count : 1
         var allocated: [VirtualIRQ] = []
         allocated.reserveCapacity(request.count)
         do {
-            for size in blocks {
-                allocated += try allocateBlock(size: size, path: path, request: request, device: pci, affinity: affinity)
+            for _ in 0 ..< request.count / blockSize {
+                try allocateBlock(size: blockSize, path: path, request: request, device: pci, affinity: affinity, into: &allocated)
             }
         } catch {
             for virq in allocated.reversed() { release(virq) }
@@ -62,12 +62,14 @@ extension System {
         return allocated
     }
 
-    /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`).
+    /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`); its
+    /// virqs are appended to `allocated` once every level has succeeded.
     private mutating func allocateBlock(size: Int, path: [DomainID], request: AllocationRequest, device pci: PCIMSIDomain,
-                                        affinity: CPUSet) throws(ModelError) -> [VirtualIRQ] {
+                                        affinity: CPUSet, into allocated: inout [VirtualIRQ]) throws(ModelError) {
         let base = try virqs.allocate(count: size)
-        var grants: [(id: DomainID, request: LevelRequest, grant: LevelGrant)] = []
-        var childHwirqs: [HardwareIRQ]?
+        var grants: [LevelAllocation] = []
+        grants.reserveCapacity(path.count)
+        var childHwirqs: SmallList<HardwareIRQ>?
         do {
             for id in path {
                 let levelRequest = LevelRequest(
@@ -77,7 +79,7 @@ extension System {
                 let grant = try withLevel(id) { (operations, context) throws(ModelError) in
                     try operations.allocate(levelRequest, context: context)
                 }
-                grants.append((id, levelRequest, grant))
+                grants.append(LevelAllocation(id: id, request: levelRequest, grant: grant))
                 childHwirqs = grant.parentHwirqs
             }
         } catch {
@@ -88,7 +90,6 @@ extension System {
             throw error
         }
 
-        var allocated: [VirtualIRQ] = []
         for offset in 0..<size {
             let virq = VirtualIRQ(rawValue: base.rawValue + UInt32(offset))
             let levels = grants.map { IRQLevel(domain: $0.id, hwirq: $0.grant.hwirqs[offset], state: $0.grant.states[offset]) }
@@ -103,7 +104,6 @@ extension System {
         }
         for id in path { domains[id.index]?.allocatedIRQs += size }
         for grant in grants { record(grant.grant.effects, virq: base) }
-        return allocated
     }
 
     /// Validates a requested affinity: not empty, only CPUs the system has.

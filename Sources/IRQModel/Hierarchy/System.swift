@@ -142,8 +142,15 @@ public struct System: Hashable, Sendable {
 
     /// The name of a live domain, read in place.
     func name(of id: DomainID) -> DomainName {
-        guard let name = domains[id.index]?.name else { preconditionFailure("dangling domain id \(id)") }
+        guard let name = withDomains({ $0[id.index]?.name }) else { preconditionFailure("dangling domain id \(id)") }
         return name
+    }
+
+    /// Reads the domain table in place: a field read through the buffer copies that field, not
+    /// the whole domain (subscripting the array copies every member of the `Domain?` element).
+    /// `body` must read only indices below the table's count.
+    func withDomains<R>(_ body: (UnsafeBufferPointer<Domain?>) -> R) -> R {
+        domains.withUnsafeBufferPointer(body)
     }
 
     /// The level context for a domain.
@@ -168,13 +175,18 @@ public struct System: Hashable, Sendable {
 
     /// Domain ids from `id` to the root, outermost first.
     func path(from id: DomainID) -> [DomainID] {
-        var result = [id]
-        var current = id
-        while let parent = domains[current.index]?.parent {
-            result.append(parent)
-            current = parent
+        withDomains { domains in
+            var result: [DomainID] = []
+            result.reserveCapacity(4)
+            result.append(id)
+            var current = id
+            while current.index < domains.count, let parent = domains[current.index]?.parent {
+                result.append(parent)
+                current = parent
+            }
+            precondition(current.index < domains.count, "dangling domain id \(current)")
+            return result
         }
-        return result
     }
 
     /// Live IRQs in ascending virq order.
