@@ -2,8 +2,8 @@
 /// compose deletes the previous interrupt and creates the new one); they are stored inline, so
 /// returning them allocates nothing.
 struct EffectList: Sequence {
-    private var first: HardwareEffect?
-    private var second: HardwareEffect?
+    private(set) var first: HardwareEffect?
+    private(set) var second: HardwareEffect?
 
     /// No effect.
     init() {}

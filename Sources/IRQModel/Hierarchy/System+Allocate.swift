@@ -27,7 +27,7 @@ extension System {
     /// - Returns: the virqs, ascending.
     mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> [VirtualIRQ] {
         let msiID = try domainID(name)
-        guard case .pciMSI(let pci)? = domains[msiID.index]?.state else {
+        guard case .pciMSI(let pci)? = withDomains({ msiID.index < $0.count ? $0[msiID.index]?.state : nil }) else {
             throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind)
         }
         try pci.validate(count: request.count, type: request.type)
@@ -102,7 +102,7 @@ extension System {
             irqs[Int(virq.rawValue)] = irq
             allocated.append(virq)
         }
-        for id in path { domains[id.index]?.allocatedIRQs += size }
+        for id in path { modifyDomain(id) { $0.allocatedIRQs += size } }
         for grant in grants { record(grant.grant.effects, virq: base) }
     }
 
@@ -133,7 +133,7 @@ extension System {
         for level in irq.levels {
             let effects = withLevel(level.domain) { operations, context in operations.free(level, of: irq, context: context) }
             record(effects, virq: virq)
-            domains[level.domain.index]?.allocatedIRQs -= 1
+            modifyDomain(level.domain) { $0.allocatedIRQs -= 1 }
         }
         irqs[Int(virq.rawValue)] = nil
         while let last = irqs.last, last == nil { irqs.removeLast() }

@@ -165,9 +165,15 @@ public struct System: Hashable, Sendable {
     mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
         var context = context(for: id)
         defer { cursors = context.cursors }
-        // Optional chaining mutates the array element in place: no copy of the domain.
-        let result = try domains[id.index]?.modify { (domain) throws(E) -> R in
-            try body(&domain, &context)
+        return try modifyDomain(id) { (domain) throws(E) -> R in try body(&domain, &context) }
+    }
+
+    /// Runs `body` on a live domain in place, through the table's buffer: neither the `Domain?`
+    /// element nor its storage is copied on the way in or out.
+    mutating func modifyDomain<R, E: Error>(_ id: DomainID, _ body: (inout Domain) throws(E) -> R) throws(E) -> R {
+        let result: R? = try domains.withUnsafeMutableBufferPointer { (buffer) throws(E) -> R? in
+            guard id.index < buffer.count else { return nil }
+            return try buffer[id.index]?.modify(body)
         }
         guard let result else { preconditionFailure("dangling domain id \(id)") }
         return result
@@ -218,7 +224,9 @@ public struct System: Hashable, Sendable {
 
     /// Appends a level operation's effects to the trail, attributed to `virq`.
     mutating func record(_ effects: EffectList, virq: VirtualIRQ?) {
-        for effect in effects { events.append(effect, virq: virq) }
+        guard let first = effects.first else { return }
+        events.append(first, virq: virq)
+        if let second = effects.second { events.append(second, virq: virq) }
     }
 
     mutating func record(_ effect: HardwareEffect, virq: VirtualIRQ?) { events.append(effect, virq: virq) }
