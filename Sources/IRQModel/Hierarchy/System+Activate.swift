@@ -15,17 +15,22 @@ extension System {
             return
         }
         irq.managedShutdown = false
-        var activatedDepths: [Int] = []
+        // Levels are activated innermost (highest depth) first, so the ones done are those with
+        // an activate op at depths `lowestActivated...`; on failure they are deactivated
+        // outermost first.
+        var lowestActivated = irq.levels.count
         do {
             for depth in irq.levels.indices.reversed() where irq.levels[depth].state.hasActivate {
                 let effects = try withLevel(irq.levels[depth].domain) { (operations, context) throws(ModelError) in
                     try operations.activate(&irq, depth: depth, context: &context)
                 }
                 record(effects, virq: virq)
-                activatedDepths.append(depth)
+                lowestActivated = depth
             }
         } catch {
-            for depth in activatedDepths.reversed() { deactivateLevel(&irq, depth: depth) }
+            for depth in lowestActivated ..< irq.levels.count where irq.levels[depth].state.hasActivate {
+                deactivateLevel(&irq, depth: depth)
+            }
             throw error
         }
         irq.activated = true

@@ -27,10 +27,18 @@ extension System {
     /// - Returns: the virqs, ascending.
     mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> [VirtualIRQ] {
         let msiID = try domainID(name)
-        guard case .pciMSI(let pci)? = withDomains({ msiID.index < $0.count ? $0[msiID.index]?.state : nil }) else {
-            throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind)
+        // Only the device and its table size are kept: a copy of the domain held across the
+        // allocation would make its index bitmap copy-on-write when the level takes an index.
+        let device: PCIAddress
+        let msixTableSize: Int?
+        do {
+            guard case .pciMSI(let pci)? = withDomains({ msiID.index < $0.count ? $0[msiID.index]?.state : nil }) else {
+                throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind)
+            }
+            try pci.validate(count: request.count, type: request.type)
+            device = pci.device
+            msixTableSize = pci.msixTableSize
         }
-        try pci.validate(count: request.count, type: request.type)
         let path = path(from: msiID)
         if request.type == .msi && request.count > 1, path.count > 1, let parentKind = domains[path[1].index]?.kind,
            !parentKind.supportsMultiMSI {
@@ -45,7 +53,8 @@ extension System {
         allocated.reserveCapacity(request.count)
         do {
             for _ in 0 ..< request.count / blockSize {
-                try allocateBlock(size: blockSize, path: path, request: request, device: pci, affinity: affinity, into: &allocated)
+                try allocateBlock(size: blockSize, path: path, request: request, device: device, msixTableSize: msixTableSize,
+                                  affinity: affinity, into: &allocated)
             }
         } catch {
             for virq in allocated.reversed() { release(virq) }
@@ -64,8 +73,8 @@ extension System {
 
     /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`); its
     /// virqs are appended to `allocated` once every level has succeeded.
-    private mutating func allocateBlock(size: Int, path: [DomainID], request: AllocationRequest, device pci: PCIMSIDomain,
-                                        affinity: CPUSet, into allocated: inout [VirtualIRQ]) throws(ModelError) {
+    private mutating func allocateBlock(size: Int, path: [DomainID], request: AllocationRequest, device: PCIAddress,
+                                        msixTableSize: Int?, affinity: CPUSet, into allocated: inout [VirtualIRQ]) throws(ModelError) {
         let base = try virqs.allocate(count: size)
         var grants: [LevelAllocation] = []
         grants.reserveCapacity(path.count)
@@ -74,8 +83,8 @@ extension System {
             for id in path {
                 let levelRequest = LevelRequest(
                     domainName: name(of: id), firstVirq: base, count: size, totalCount: request.count, type: request.type,
-                    managed: request.managed, affinity: affinity, device: pci.device,
-                    msixTableSize: pci.msixTableSize, childHwirqs: childHwirqs)
+                    managed: request.managed, affinity: affinity, device: device,
+                    msixTableSize: msixTableSize, childHwirqs: childHwirqs)
                 let grant = try withLevel(id) { (operations, context) throws(ModelError) in
                     try operations.allocate(levelRequest, context: context)
                 }
@@ -93,7 +102,7 @@ extension System {
         for offset in 0..<size {
             let virq = VirtualIRQ(rawValue: base.rawValue + UInt32(offset))
             let levels = grants.map { IRQLevel(domain: $0.id, hwirq: $0.grant.hwirqs[offset], state: $0.grant.states[offset]) }
-            let irq = IRQDescriptor(virq: virq, device: pci.device, type: request.type, blockBase: base,
+            let irq = IRQDescriptor(virq: virq, device: device, type: request.type, blockBase: base,
                                     blockSize: size, managed: request.managed, affinity: request.affinity,
                                     levels: levels)
             if irqs.count <= Int(virq.rawValue) {
