@@ -19,9 +19,10 @@ extension System {
         // an activate op at depths `lowestActivated...`; on failure they are deactivated
         // outermost first.
         var lowestActivated = irq.levels.count
+        var context = context(for: irq.levels[0].domain)
         do {
             for depth in irq.levels.indices.reversed() where irq.levels[depth].state.hasActivate {
-                let effects = try withLevel(irq.levels[depth].domain) { (operations, context) throws(ModelError) in
+                let effects = try withLevel(irq.levels[depth].domain, context: &context) { (operations, context) throws(ModelError) in
                     try operations.activate(&irq, depth: depth, context: &context)
                 }
                 record(effects, virq: virq)

@@ -79,13 +79,14 @@ extension System {
         var grants: [LevelAllocation] = []
         grants.reserveCapacity(path.count)
         var childHwirqs: SmallList<HardwareIRQ>?
+        var context = context(for: path[0])
         do {
             for id in path {
                 let levelRequest = LevelRequest(
                     domainName: name(of: id), firstVirq: base, count: size, totalCount: request.count, type: request.type,
                     managed: request.managed, affinity: affinity, device: device,
                     msixTableSize: msixTableSize, childHwirqs: childHwirqs)
-                let grant = try withLevel(id) { (operations, context) throws(ModelError) in
+                let grant = try withLevel(id, context: &context) { (operations, context) throws(ModelError) in
                     try operations.allocate(levelRequest, context: context)
                 }
                 grants.append(LevelAllocation(id: id, request: levelRequest, grant: grant))
@@ -139,8 +140,11 @@ extension System {
     mutating func release(_ virq: VirtualIRQ) {
         guard var irq = try? takeIRQ(virq) else { return }
         if irq.activated { shutdown(&irq) }
+        var context = context(for: irq.levels[0].domain)
         for level in irq.levels {
-            let effects = withLevel(level.domain) { operations, context in operations.free(level, of: irq, context: context) }
+            let effects = withLevel(level.domain, context: &context) { operations, context in
+                operations.free(level, of: irq, context: context)
+            }
             record(effects, virq: virq)
             modifyDomain(level.domain) { $0.allocatedIRQs -= 1 }
         }

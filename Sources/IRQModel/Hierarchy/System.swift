@@ -132,8 +132,10 @@ public struct System: Hashable, Sendable {
     /// referenced (no copy-on-write copy of its levels); `store(_:)` puts it back.
     mutating func takeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> IRQDescriptor {
         let index = Int(virq.rawValue)
-        guard index < irqs.count, let irq = irqs[index] else { throw .irqNotFound(system: name, virq: virq) }
-        irqs[index] = nil
+        guard index < irqs.count else { throw .irqNotFound(system: name, virq: virq) }
+        var taken: IRQDescriptor?
+        swap(&taken, &irqs[index])
+        guard let irq = taken else { throw .irqNotFound(system: name, virq: virq) }
         return irq
     }
 
@@ -164,6 +166,14 @@ public struct System: Hashable, Sendable {
     /// in and out of its context.
     mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
         var context = context(for: id)
+        return try withLevel(id, context: &context, body)
+    }
+
+    /// The same with a context the caller made (`context(for:)`) and reuses for the levels of
+    /// one command: the system facts do not change within a command, and the cursors the
+    /// context carries are the system's, written back after each level as above.
+    mutating func withLevel<R, E: Error>(_ id: DomainID, context: inout LevelContext,
+                                         _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
         defer { cursors = context.cursors }
         return try modifyDomain(id) { (domain) throws(E) -> R in try body(&domain, &context) }
     }
