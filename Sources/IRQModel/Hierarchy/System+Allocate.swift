@@ -89,8 +89,8 @@ extension System {
                 let grant = try withLevel(id, context: &context) { (operations, context) throws(ModelError) in
                     try operations.allocate(levelRequest, context: context)
                 }
-                grants.append(LevelAllocation(id: id, request: levelRequest, grant: grant))
                 childHwirqs = grant.parentHwirqs
+                grants.append(LevelAllocation(id: id, request: consume levelRequest, grant: consume grant))
             }
         } catch {
             for done in grants.reversed() {
@@ -113,7 +113,9 @@ extension System {
             allocated.append(virq)
         }
         for id in path { modifyDomain(id) { $0.allocatedIRQs += size } }
-        for grant in grants { record(grant.grant.effects, virq: base) }
+        for index in grants.indices where !grants[index].grant.effects.isEmpty {
+            record(grants[index].grant.effects, virq: base)
+        }
     }
 
     /// Validates a requested affinity: not empty, only CPUs the system has.
