@@ -82,6 +82,9 @@ public struct CPUSet: Hashable, Sendable, Sequence, CustomStringConvertible {
     }
 
     public func intersection(_ other: CPUSet) -> CPUSet {
+        // Equal sets (e.g. the requested default, all CPUs, with every CPU online) share the
+        // answer without a new word array; storage is canonical, so equal words = equal sets.
+        if words == other.words { return self }
         var result = CPUSet()
         let shared = Swift.min(words.count, other.words.count)
         result.words = (0..<shared).map { words[$0] & other.words[$0] }

@@ -18,7 +18,7 @@ public enum DomainState: Hashable, Sendable, Codable {
     case gicv2m(GICv2mDomain)
     case hypervVPCI(HyperVPCIDomain)
     case pciMSI(PCIMSIDomain)
-    /// Present only for the duration of `Domain.modify(_:)` so that a kind's storage can be
+    /// Present only while a level operation of `Domain+Operations` runs, so that a kind's storage can be
     /// mutated in place without a copy-on-write copy (the swift-nio state-machine idiom).
     /// Never observable outside it.
     case modifying
@@ -58,22 +58,9 @@ public struct Domain: Hashable, Sendable, Codable {
         self.state = state
     }
 
-    /// Runs `body` on the kind's operations in place: the payload is moved out of `state` (which
-    /// holds `.modifying` meanwhile), so its bitmaps and tables are mutated without a
-    /// copy-on-write copy, and put back afterwards, also when `body` throws.
-    mutating func withOperations<R, E: Error>(_ body: (inout any DomainOperations) throws(E) -> R) throws(E) -> R {
-        var operations: any DomainOperations
-        switch state {
-        case .x86Vector(let payload): operations = payload
-        case .gicv3(let payload): operations = payload
-        case .gicv3ITS(let payload): operations = payload
-        case .gicv2m(let payload): operations = payload
-        case .hypervVPCI(let payload): operations = payload
-        case .pciMSI(let payload): operations = payload
-        case .modifying: preconditionFailure("re-entrant modification of domain \(name)")
-        }
-        state = .modifying
-        defer { state = operations.asState }
-        return try body(&operations)
+    /// Runs `body` on this domain in place (the level operations of `Domain+Operations`
+    /// dispatch to the kind's struct without a copy-on-write copy).
+    mutating func modify<R, E: Error>(_ body: (inout Domain) throws(E) -> R) throws(E) -> R {
+        try body(&self)
     }
 }

@@ -5,9 +5,6 @@
 /// own level. Defaults: no activate/deactivate op, set_affinity goes to the parent
 /// (`irq_chip_set_affinity_parent`), and the kind does not compose.
 protocol DomainOperations: Sendable {
-    /// The value to store back in the domain.
-    var asState: DomainState { get }
-
     /// Reserves this level for `request.count` consecutive IRQs (can fail; nothing is left
     /// behind when it does). Mirrors the kind's `alloc` op.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant
@@ -16,13 +13,13 @@ protocol DomainOperations: Sendable {
     mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext)
 
     /// Releases one IRQ's level (the kind's `free` op; the core frees one IRQ at a time).
-    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect]
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList
 
     /// Programs the hardware for one IRQ (the kind's `activate` op); called innermost first.
-    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> [HardwareEffect]
+    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> EffectList
 
     /// Undoes `activate`; called outermost first.
-    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> [HardwareEffect]
+    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> EffectList
 
     /// The chip's set_affinity with `target` = requested ∩ online (never empty).
     mutating func setAffinity(_ irq: inout IRQDescriptor, depth: Int, to target: CPUSet, context: LevelContext) throws(ModelError) -> AffinityStep
@@ -39,8 +36,8 @@ protocol DomainOperations: Sendable {
 
 extension DomainOperations {
     mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {}
-    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> [HardwareEffect] { [] }
-    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> [HardwareEffect] { [] }
+    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> EffectList { EffectList() }
+    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> EffectList { EffectList() }
     mutating func setAffinity(_ irq: inout IRQDescriptor, depth: Int, to target: CPUSet, context: LevelContext) throws(ModelError) -> AffinityStep { .forward }
     mutating func compose(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) -> Composition? { nil }
     mutating func cpuStateChanged(_ cpu: CPUID, online: Bool) {}
@@ -61,19 +58,35 @@ struct LevelRequest {
     let device: PCIAddress
     let msixTableSize: Int?
     /// The hwirqs the child level chose for this level (SPIs, LPIs), if it chose.
-    let childHwirqs: [HardwareIRQ]?
+    let childHwirqs: SmallList<HardwareIRQ>?
 }
 
 /// What one level granted: a hwirq and a state per IRQ, and what to ask the parent for.
 struct LevelGrant {
-    var hwirqs: [HardwareIRQ]
-    var states: [LevelState]
-    var parentHwirqs: [HardwareIRQ]? = nil
+    var hwirqs = SmallList<HardwareIRQ>()
+    var states = SmallList<LevelState>()
+    var parentHwirqs: SmallList<HardwareIRQ>? = nil
     var effects: [HardwareEffect] = []
     /// x86 managed reservations per IRQ, for an exact rollback.
     var managedReservations: [[VectorMatrix.ManagedReservation]] = []
     /// The ITS device was created by this grant.
     var createdITSDevice = false
+
+    /// An empty grant, filled IRQ by IRQ.
+    init() {}
+
+    init(hwirqs: [HardwareIRQ], states: [LevelState], parentHwirqs: [HardwareIRQ]? = nil) {
+        self.hwirqs = SmallList(hwirqs)
+        self.states = SmallList(states)
+        self.parentHwirqs = parentHwirqs.map { SmallList($0) }
+    }
+}
+
+/// One level done while allocating a block, kept for an exact rollback if a later level fails.
+struct LevelAllocation {
+    let id: DomainID
+    let request: LevelRequest
+    let grant: LevelGrant
 }
 
 /// The system facts and cursors a level may use.
@@ -115,7 +128,7 @@ enum AffinityStep {
 /// A composed message and the effects composing it had (Hyper-V talks to the host).
 struct Composition {
     let message: MSIMessage
-    let effects: [HardwareEffect]
+    var effects = EffectList()
 }
 
 /// Occupancy of a domain's number space.

@@ -1,6 +1,4 @@
 extension GICv2mDomain: DomainOperations {
-    var asState: DomainState { .gicv2m(self) }
-
     /// `gicv2m_irq_domain_alloc`: an aligned block in the frame; the GIC parent gets the SPIs.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
         let intids = try allocate(count: request.count, domainName: request.domainName)
@@ -11,14 +9,14 @@ extension GICv2mDomain: DomainOperations {
         for intid in grant.hwirqs { release(intid) }
     }
 
-    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect] {
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
         release(level.hwirq)
-        return []
+        return EffectList()
     }
 
     /// `gicv2m_compose_msi_msg`: `V2M_MSI_SETSPI_NS` of the frame, data = INTID.
     mutating func compose(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) -> Composition? {
-        Composition(message: GICMessages.setSPI(frameBase: frameBase, intid: irq.levels[depth].hwirq), effects: [])
+        Composition(message: GICMessages.setSPI(frameBase: frameBase, intid: irq.levels[depth].hwirq))
     }
 
     func occupancy(context: LevelContext) -> DomainOccupancy {

@@ -1,12 +1,10 @@
 extension GICv3Domain: DomainOperations {
-    var asState: DomainState { .gicv3(self) }
-
     /// `gic_irq_domain_alloc` for the INTIDs a child chose (SPIs are marked; LPIs pass), or,
     /// for a `pci-msi` child, `mbi_irq_domain_alloc` from the MBI ranges.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
         let intids: [HardwareIRQ]
         if let chosen = request.childHwirqs {
-            intids = chosen
+            intids = Array(chosen)
         } else {
             intids = try allocateMBI(count: request.count, domainName: request.domainName)
         }
@@ -21,10 +19,10 @@ extension GICv3Domain: DomainOperations {
         }
     }
 
-    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect] {
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
         releaseSPI(level.hwirq)
         releaseMBI(level.hwirq)
-        return []
+        return EffectList()
     }
 
     /// `gic_set_affinity`: the first CPU of the target (`cpumask_any_and(mask, online)`), written
@@ -43,7 +41,7 @@ extension GICv3Domain: DomainOperations {
 
     /// `mbi_compose_msi_msg`: `GICD_SETSPI_NSR` of the distributor, data = INTID.
     mutating func compose(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) -> Composition? {
-        Composition(message: GICMessages.setSPI(frameBase: distributorBase, intid: irq.levels[depth].hwirq), effects: [])
+        Composition(message: GICMessages.setSPI(frameBase: distributorBase, intid: irq.levels[depth].hwirq))
     }
 
     func occupancy(context: LevelContext) -> DomainOccupancy {

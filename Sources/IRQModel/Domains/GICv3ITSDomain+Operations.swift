@@ -1,11 +1,9 @@
 extension GICv3ITSDomain: DomainOperations {
-    var asState: DomainState { .gicv3ITS(self) }
-
     /// `its_msi_prepare` + `its_create_device` on the device's first allocation (MAPD), then
     /// `its_alloc_device_irq`: an aligned block of events (`bitmap_find_free_region`);
     /// hwirq = LPI base + event.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        var grant = LevelGrant(hwirqs: [], states: [])
+        var grant = LevelGrant()
         var device: ITSDevice
         if let existing = devices[request.device] {
             device = existing
@@ -54,22 +52,22 @@ extension GICv3ITSDomain: DomainOperations {
     }
 
     /// `its_irq_domain_free`: the event is released; the device and its LPIs go with its last event.
-    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect] {
-        guard case .gicv3ITS(let state) = level.state, var device = devices[irq.device] else { return [] }
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
+        guard case .gicv3ITS(let state) = level.state, var device = devices[irq.device] else { return EffectList() }
         device.events.clear(Int(state.eventID))
         guard device.events.setCount == 0 else {
             devices[irq.device] = device
-            return []
+            return EffectList()
         }
         releaseLPIs(device.lpis)
         devices[irq.device] = nil
-        return [.itsCommand(.mapDevice(deviceID: device.deviceID, ittEntries: device.ittEntries, valid: false))]
+        return EffectList(.itsCommand(.mapDevice(deviceID: device.deviceID, ittEntries: device.ittEntries, valid: false)))
     }
 
     /// `its_irq_domain_activate`: `its_select_cpu` (requested ∩ online, else all online for a
     /// non-managed IRQ), the CPU's LPI count goes up, MAPTI.
-    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> [HardwareEffect] {
-        guard case .gicv3ITS(var state) = irq.levels[depth].state, state.collection == nil else { return [] }
+    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> EffectList {
+        guard case .gicv3ITS(var state) = irq.levels[depth].state, state.collection == nil else { return EffectList() }
         var candidates = (irq.affinity ?? context.allCPUs).intersection(context.online)
         if candidates.isEmpty && !irq.managed { candidates = context.online }
         guard let cpu = leastLoadedCPU(in: candidates, managed: irq.managed),
@@ -80,17 +78,17 @@ extension GICv3ITSDomain: DomainOperations {
         state.collection = cpu
         irq.levels[depth].state = .gicv3ITS(state)
         irq.effectiveCPU = cpu
-        return [.itsCommand(.mapEvent(deviceID: device.deviceID, eventID: state.eventID, lpi: irq.levels[depth].hwirq, cpu: cpu))]
+        return EffectList(.itsCommand(.mapEvent(deviceID: device.deviceID, eventID: state.eventID, lpi: irq.levels[depth].hwirq, cpu: cpu)))
     }
 
     /// `its_irq_domain_deactivate`: DISCARD, the CPU's LPI count goes down.
-    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> [HardwareEffect] {
+    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> EffectList {
         guard case .gicv3ITS(var state) = irq.levels[depth].state, let cpu = state.collection,
-              let device = devices[irq.device] else { return [] }
+              let device = devices[irq.device] else { return EffectList() }
         countLPI(on: cpu, managed: irq.managed, delta: -1)
         state.collection = nil
         irq.levels[depth].state = .gicv3ITS(state)
-        return [.itsCommand(.discardEvent(deviceID: device.deviceID, eventID: state.eventID))]
+        return EffectList(.itsCommand(.discardEvent(deviceID: device.deviceID, eventID: state.eventID)))
     }
 
     /// `its_set_affinity`: the IRQ's count leaves its CPU, the least-loaded CPU of the target is
@@ -111,7 +109,7 @@ extension GICv3ITSDomain: DomainOperations {
     /// `its_irq_compose_msi_msg`: the translater, data = event id.
     mutating func compose(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) -> Composition? {
         guard case .gicv3ITS(let state) = irq.levels[depth].state else { return nil }
-        return Composition(message: GICMessages.itsTranslater(itsBase: itsBase, eventID: state.eventID), effects: [])
+        return Composition(message: GICMessages.itsTranslater(itsBase: itsBase, eventID: state.eventID))
     }
 
     func occupancy(context: LevelContext) -> DomainOccupancy {

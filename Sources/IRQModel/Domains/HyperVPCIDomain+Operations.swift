@@ -1,16 +1,18 @@
 extension HyperVPCIDomain: DomainOperations {
-    var asState: DomainState { .hypervVPCI(self) }
-
     /// arm64: `hv_pci_vec_irq_domain_alloc` reserves an aligned SPI block and asks the GIC
     /// parent for the same INTIDs. x86: hwirq = virq, the vector domain allocates.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        let states = Array(repeating: LevelState.hypervVPCI(HyperVLevel()), count: request.count)
         if context.architecture == .arm64 {
+            let states = Array(repeating: LevelState.hypervVPCI(HyperVLevel()), count: request.count)
             let spis = try allocateSPIs(count: request.count, domainName: request.domainName)
             return LevelGrant(hwirqs: spis, states: states, parentHwirqs: spis)
         }
-        let virqs = (0..<UInt32(request.count)).map { HardwareIRQ(rawValue: request.firstVirq.rawValue + $0) }
-        return LevelGrant(hwirqs: virqs, states: states)
+        var grant = LevelGrant()
+        for offset in 0..<UInt32(request.count) {
+            grant.hwirqs.append(HardwareIRQ(rawValue: request.firstVirq.rawValue + offset))
+            grant.states.append(.hypervVPCI(HyperVLevel()))
+        }
+        return grant
     }
 
     mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
@@ -19,18 +21,18 @@ extension HyperVPCIDomain: DomainOperations {
 
     /// `hv_msi_free` then `hv_pci_vec_irq_domain_free`: the host is told to delete the
     /// interrupt it created (`hv_int_desc_free`), then the SPI is released (arm64).
-    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect] {
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
         if context.architecture == .arm64 { releaseSPI(level.hwirq) }
-        guard case .hypervVPCI(let state) = level.state, let request = state.request, let answer = state.answer else { return [] }
-        return [.hyperVDeleteInterrupt(winSlot: request.winSlot, answer: answer)]
+        guard case .hypervVPCI(let state) = level.state, let request = state.request, let answer = state.answer else { return EffectList() }
+        return EffectList(.hyperVDeleteInterrupt(winSlot: request.winSlot, answer: answer))
     }
 
     /// `hv_pci_vec_irq_domain_activate` (arm64): a temporary effective affinity of one CPU,
     /// never all CPUs (the seed's second review point): the first present CPU (upstream), or
     /// the v4 round-robin: `if (cpu >= cpumask_last(online)) cpu = 0; cpu = cpumask_next(cpu, online)`.
     /// x86 has no activate op at this level.
-    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> [HardwareEffect] {
-        guard context.architecture == .arm64 else { return [] }
+    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> EffectList {
+        guard context.architecture == .arm64 else { return EffectList() }
         switch activatePolicy {
         case .firstPresent:
             irq.effectiveCPU = context.present.first
@@ -43,7 +45,7 @@ extension HyperVPCIDomain: DomainOperations {
             context.cursors.activate = next
             irq.effectiveCPU = next
         }
-        return []
+        return EffectList()
     }
 
     /// `hv_compose_msi_msg`: a create-interrupt request to the host (after a delete of the
@@ -55,9 +57,9 @@ extension HyperVPCIDomain: DomainOperations {
     mutating func compose(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) -> Composition? {
         guard case .hypervVPCI(var state) = irq.levels[depth].state, depth + 1 < irq.levels.count else { return nil }
         let parent = irq.levels[depth + 1]
-        if irq.isMultiMSI, let answer = state.answer { return Composition(message: answer, effects: []) }
+        if irq.isMultiMSI, let answer = state.answer { return Composition(message: answer) }
 
-        var effects: [HardwareEffect] = []
+        var effects = EffectList()
         if !irq.isMultiMSI, let previous = state.request, let answer = state.answer {
             effects.append(.hyperVDeleteInterrupt(winSlot: previous.winSlot, answer: answer))
         }
@@ -114,7 +116,7 @@ extension HyperVPCIDomain: DomainOperations {
             deviceID: instanceID.deviceID(function: irq.device.function),
             address: answer.addressLo, data: answer.data,
             vector: HyperVPCIDomain.interruptVector(of: irq.levels[depth + 1]),
-            targets: [VPIndex(rawValue: cpu.rawValue)])
+            targetVPs: CollectionOfOne(VPIndex(rawValue: cpu.rawValue)))
     }
 
     func occupancy(context: LevelContext) -> DomainOccupancy {

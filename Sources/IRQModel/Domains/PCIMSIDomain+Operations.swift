@@ -1,20 +1,20 @@
 extension PCIMSIDomain: DomainOperations {
-    var asState: DomainState { .pciMSI(self) }
-
     /// The per-device MSI level: hwirq = MSI or MSI-X index. Composition and the device write
     /// (`msi_domain_activate`) are done by the walker, which knows the composing parent.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        let indices = allocate(count: request.count, type: request.type)
-        return LevelGrant(hwirqs: indices, states: indices.map { _ in .pciMSI })
+        var grant = LevelGrant()
+        grant.hwirqs = allocate(count: request.count, type: request.type)
+        for _ in grant.hwirqs { grant.states.append(.pciMSI) }
+        return grant
     }
 
     mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
         for index in grant.hwirqs { release(index) }
     }
 
-    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect] {
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
         release(level.hwirq)
-        return []
+        return EffectList()
     }
 
     func occupancy(context: LevelContext) -> DomainOccupancy {

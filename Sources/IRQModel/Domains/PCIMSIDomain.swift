@@ -48,10 +48,9 @@ public struct PCIMSIDomain: Hashable, Sendable, Codable {
     }
 
     /// Takes the indices: MSI 0..<count; MSI-X the lowest free one per IRQ.
-    mutating func allocate(count: Int, type: MSIType) -> [HardwareIRQ] {
+    mutating func allocate(count: Int, type: MSIType) -> SmallList<HardwareIRQ> {
         mode = type
-        var result: [HardwareIRQ] = []
-        result.reserveCapacity(count)
+        var result = SmallList<HardwareIRQ>()
         for _ in 0..<count {
             guard let index = indices.firstClear(in: 0 ..< capacity(of: type)) else { break }
             indices.set(index)

@@ -1,10 +1,8 @@
 extension X86VectorDomain: DomainOperations {
-    var asState: DomainState { .x86Vector(self) }
-
     /// `x86_vector_alloc_irqs`: hwirq = virq; managed IRQs reserve a vector on every CPU of
     /// their mask (`reserve_managed_vector`), others take a global reservation (`reserve_irq_vector`).
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        var grant = LevelGrant(hwirqs: [], states: [])
+        var grant = LevelGrant()
         for offset in 0..<request.count {
             if request.managed {
                 do {
@@ -32,9 +30,9 @@ extension X86VectorDomain: DomainOperations {
 
     /// `x86_vector_free_irqs`: the vector is gone already (deactivation); managed reservations
     /// are removed on the affinity mask, a reservation is dropped.
-    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> [HardwareEffect] {
-        guard case .x86Vector(let state) = level.state else { return [] }
-        var effects: [HardwareEffect] = []
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
+        guard case .x86Vector(let state) = level.state else { return EffectList() }
+        var effects = EffectList()
         if let assignment = state.assignment {
             matrix.free(cpu: assignment.cpu, vector: assignment.vector, managed: irq.managed)
             effects.append(.vectorReleased(cpu: assignment.cpu, vector: assignment.vector))
@@ -50,8 +48,8 @@ extension X86VectorDomain: DomainOperations {
     /// `x86_vector_activate`: managed IRQs take the reserved vector on the managed CPU with the
     /// fewest managed vectors (`activate_managed`); others `assign_irq_vector_any_locked`:
     /// requested ∩ online first, then all online CPUs ("affinity broken"), else -ENOSPC.
-    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> [HardwareEffect] {
-        guard case .x86Vector(var state) = irq.levels[depth].state, state.assignment == nil else { return [] }
+    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> EffectList {
+        guard case .x86Vector(var state) = irq.levels[depth].state, state.assignment == nil else { return EffectList() }
         let mask = (irq.affinity ?? context.allCPUs).intersection(context.online)
         var broken = false
         let chosen: (cpu: CPUID, vector: Vector)
@@ -73,13 +71,13 @@ extension X86VectorDomain: DomainOperations {
         irq.levels[depth].state = .x86Vector(state)
         irq.effectiveCPU = chosen.cpu
         irq.affinityBroken = broken
-        return [.vectorAssigned(cpu: chosen.cpu, vector: chosen.vector, previous: nil, affinityBroken: broken)]
+        return EffectList(.vectorAssigned(cpu: chosen.cpu, vector: chosen.vector, previous: nil, affinityBroken: broken))
     }
 
     /// `x86_vector_deactivate`: the vector is released; a non-managed IRQ goes back to a
     /// reservation, a managed one keeps its managed reservation (placeholder vector 0xEF).
-    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> [HardwareEffect] {
-        guard case .x86Vector(var state) = irq.levels[depth].state, let assignment = state.assignment else { return [] }
+    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> EffectList {
+        guard case .x86Vector(var state) = irq.levels[depth].state, let assignment = state.assignment else { return EffectList() }
         matrix.free(cpu: assignment.cpu, vector: assignment.vector, managed: irq.managed)
         if !irq.managed {
             matrix.reserve()
@@ -87,7 +85,7 @@ extension X86VectorDomain: DomainOperations {
         }
         state.assignment = nil
         irq.levels[depth].state = .x86Vector(state)
-        return [.vectorReleased(cpu: assignment.cpu, vector: assignment.vector)]
+        return EffectList(.vectorReleased(cpu: assignment.cpu, vector: assignment.vector))
     }
 
     /// `apic_set_affinity` → `assign_vector_locked` (or `assign_managed_vector`): nothing moves
@@ -116,7 +114,7 @@ extension X86VectorDomain: DomainOperations {
         guard case .x86Vector(let state) = irq.levels[depth].state, let assignment = state.assignment else { return nil }
         return X86MSIMessage.compose(apicID: context.apicID(assignment.cpu), vector: assignment.vector,
                                      extendedDestinationID: context.extendedDestinationID)
-            .map { Composition(message: $0, effects: []) }
+            .map { Composition(message: $0) }
     }
 
     mutating func cpuStateChanged(_ cpu: CPUID, online: Bool) { matrix.setOnline(cpu, online) }

@@ -16,23 +16,25 @@ struct DecodeIndex: Hashable, Sendable {
     /// Number of (message, IRQ) entries.
     var count: Int { single.count + shared.values.reduce(0) { $0 + $1.count } }
 
+    // A message is in `single` or in `shared`, never in both; `shared` is looked at only when
+    // it has entries, so the common case hashes the message once.
+
     mutating func insert(_ virq: VirtualIRQ, for message: MSIMessage) {
-        if let existing = single.removeValue(forKey: message) {
-            shared[message] = existing < virq ? [existing, virq] : [virq, existing]
-        } else if var list = shared[message] {
+        if !shared.isEmpty, var list = shared[message] {
             list.insert(virq, at: list.firstIndex(where: { $0 > virq }) ?? list.endIndex)
             shared[message] = list
-        } else {
-            single[message] = virq
+        } else if let existing = single.updateValue(virq, forKey: message) {
+            single[message] = nil
+            shared[message] = existing < virq ? [existing, virq] : [virq, existing]
         }
     }
 
     mutating func remove(_ virq: VirtualIRQ, for message: MSIMessage) {
-        if single[message] == virq {
-            single[message] = nil
+        if let index = single.index(forKey: message) {
+            if single.values[index] == virq { single.remove(at: index) }
             return
         }
-        guard var list = shared[message] else { return }
+        guard !shared.isEmpty, var list = shared[message] else { return }
         list.removeAll { $0 == virq }
         if list.count == 1 {
             shared[message] = nil

@@ -15,17 +15,23 @@ extension System {
             return
         }
         irq.managedShutdown = false
-        var activatedDepths: [Int] = []
+        // Levels are activated innermost (highest depth) first, so the ones done are those with
+        // an activate op at depths `lowestActivated...`; on failure they are deactivated
+        // outermost first.
+        var lowestActivated = irq.levels.count
+        var context = context(for: irq.levels[0].domain)
         do {
             for depth in irq.levels.indices.reversed() where irq.levels[depth].state.hasActivate {
-                let effects = try withLevel(irq.levels[depth].domain) { (operations, context) throws(ModelError) in
+                let effects = try withLevel(irq.levels[depth].domain, context: &context) { (operations, context) throws(ModelError) in
                     try operations.activate(&irq, depth: depth, context: &context)
                 }
                 record(effects, virq: virq)
-                activatedDepths.append(depth)
+                lowestActivated = depth
             }
         } catch {
-            for depth in activatedDepths.reversed() { deactivateLevel(&irq, depth: depth) }
+            for depth in lowestActivated ..< irq.levels.count where irq.levels[depth].state.hasActivate {
+                deactivateLevel(&irq, depth: depth)
+            }
             throw error
         }
         irq.activated = true
@@ -123,7 +129,9 @@ extension System {
 
     /// The x86 Hyper-V retarget hypercall for the IRQ's current vector and effective CPU.
     mutating func retargetIfHyperV(_ irq: IRQDescriptor) {
-        guard architecture == .x86_64, irq.levels.count > 2, case .hypervVPCI(let hyperV) = domain(irq.levels[1].domain).state,
+        let id = irq.levels[1].domain
+        guard architecture == .x86_64, irq.levels.count > 2,
+              case .hypervVPCI(let hyperV)? = withDomains({ id.index < $0.count ? $0[id.index]?.state : nil }),
               let request = hyperV.retarget(for: irq, depth: 1, context: context(for: irq.levels[1].domain))
         else { return }
         record(.hyperVRetarget(request), virq: irq.virq)

@@ -27,10 +27,18 @@ extension System {
     /// - Returns: the virqs, ascending.
     mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> [VirtualIRQ] {
         let msiID = try domainID(name)
-        guard case .pciMSI(let pci)? = domains[msiID.index]?.state else {
-            throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind)
+        // Only the device and its table size are kept: a copy of the domain held across the
+        // allocation would make its index bitmap copy-on-write when the level takes an index.
+        let device: PCIAddress
+        let msixTableSize: Int?
+        do {
+            guard case .pciMSI(let pci)? = withDomains({ msiID.index < $0.count ? $0[msiID.index]?.state : nil }) else {
+                throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind)
+            }
+            try pci.validate(count: request.count, type: request.type)
+            device = pci.device
+            msixTableSize = pci.msixTableSize
         }
-        try pci.validate(count: request.count, type: request.type)
         let path = path(from: msiID)
         if request.type == .msi && request.count > 1, path.count > 1, let parentKind = domains[path[1].index]?.kind,
            !parentKind.supportsMultiMSI {
@@ -40,12 +48,13 @@ extension System {
 
         // MSI is one block; MSI-X allocates entry by entry (`nr_irqs` = 1 each), every entry
         // taking the lowest free virq and, at each level, the lowest free hwirq.
-        let blocks = request.type == .msi ? [request.count] : Array(repeating: 1, count: request.count)
+        let blockSize = request.type == .msi ? request.count : 1
         var allocated: [VirtualIRQ] = []
         allocated.reserveCapacity(request.count)
         do {
-            for size in blocks {
-                allocated += try allocateBlock(size: size, path: path, request: request, device: pci, affinity: affinity)
+            for _ in 0 ..< request.count / blockSize {
+                try allocateBlock(size: blockSize, path: path, request: request, device: device, msixTableSize: msixTableSize,
+                                  affinity: affinity, into: &allocated)
             }
         } catch {
             for virq in allocated.reversed() { release(virq) }
@@ -62,23 +71,26 @@ extension System {
         return allocated
     }
 
-    /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`).
-    private mutating func allocateBlock(size: Int, path: [DomainID], request: AllocationRequest, device pci: PCIMSIDomain,
-                                        affinity: CPUSet) throws(ModelError) -> [VirtualIRQ] {
+    /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`); its
+    /// virqs are appended to `allocated` once every level has succeeded.
+    private mutating func allocateBlock(size: Int, path: [DomainID], request: AllocationRequest, device: PCIAddress,
+                                        msixTableSize: Int?, affinity: CPUSet, into allocated: inout [VirtualIRQ]) throws(ModelError) {
         let base = try virqs.allocate(count: size)
-        var grants: [(id: DomainID, request: LevelRequest, grant: LevelGrant)] = []
-        var childHwirqs: [HardwareIRQ]?
+        var grants: [LevelAllocation] = []
+        grants.reserveCapacity(path.count)
+        var childHwirqs: SmallList<HardwareIRQ>?
+        var context = context(for: path[0])
         do {
             for id in path {
                 let levelRequest = LevelRequest(
                     domainName: name(of: id), firstVirq: base, count: size, totalCount: request.count, type: request.type,
-                    managed: request.managed, affinity: affinity, device: pci.device,
-                    msixTableSize: pci.msixTableSize, childHwirqs: childHwirqs)
-                let grant = try withLevel(id) { (operations, context) throws(ModelError) in
+                    managed: request.managed, affinity: affinity, device: device,
+                    msixTableSize: msixTableSize, childHwirqs: childHwirqs)
+                let grant = try withLevel(id, context: &context) { (operations, context) throws(ModelError) in
                     try operations.allocate(levelRequest, context: context)
                 }
-                grants.append((id, levelRequest, grant))
                 childHwirqs = grant.parentHwirqs
+                grants.append(LevelAllocation(id: id, request: consume levelRequest, grant: consume grant))
             }
         } catch {
             for done in grants.reversed() {
@@ -88,11 +100,10 @@ extension System {
             throw error
         }
 
-        var allocated: [VirtualIRQ] = []
         for offset in 0..<size {
             let virq = VirtualIRQ(rawValue: base.rawValue + UInt32(offset))
             let levels = grants.map { IRQLevel(domain: $0.id, hwirq: $0.grant.hwirqs[offset], state: $0.grant.states[offset]) }
-            let irq = IRQDescriptor(virq: virq, device: pci.device, type: request.type, blockBase: base,
+            let irq = IRQDescriptor(virq: virq, device: device, type: request.type, blockBase: base,
                                     blockSize: size, managed: request.managed, affinity: request.affinity,
                                     levels: levels)
             if irqs.count <= Int(virq.rawValue) {
@@ -101,9 +112,10 @@ extension System {
             irqs[Int(virq.rawValue)] = irq
             allocated.append(virq)
         }
-        for id in path { domains[id.index]?.allocatedIRQs += size }
-        for grant in grants { record(grant.grant.effects, virq: base) }
-        return allocated
+        for id in path { modifyDomain(id) { $0.allocatedIRQs += size } }
+        for index in grants.indices where !grants[index].grant.effects.isEmpty {
+            record(grants[index].grant.effects, virq: base)
+        }
     }
 
     /// Validates a requested affinity: not empty, only CPUs the system has.
@@ -130,10 +142,13 @@ extension System {
     mutating func release(_ virq: VirtualIRQ) {
         guard var irq = try? takeIRQ(virq) else { return }
         if irq.activated { shutdown(&irq) }
+        var context = context(for: irq.levels[0].domain)
         for level in irq.levels {
-            let effects = withLevel(level.domain) { operations, context in operations.free(level, of: irq, context: context) }
+            let effects = withLevel(level.domain, context: &context) { operations, context in
+                operations.free(level, of: irq, context: context)
+            }
             record(effects, virq: virq)
-            domains[level.domain.index]?.allocatedIRQs -= 1
+            modifyDomain(level.domain) { $0.allocatedIRQs -= 1 }
         }
         irqs[Int(virq.rawValue)] = nil
         while let last = irqs.last, last == nil { irqs.removeLast() }

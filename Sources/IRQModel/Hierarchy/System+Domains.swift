@@ -86,10 +86,10 @@ extension System {
         if let clash = gic.claims.first(where: { $0.intids.overlaps(window) }) {
             throw .spiRangeConflict(requested: window, claimedBy: domain(clash.owner).name, claimed: clash.intids)
         }
-        try withLevel(parent) { (operations, _) throws(ModelError) in
-            guard var gic = operations as? GICv3Domain else { return }
+        if case .gicv3(var gic)? = domains[parent.index]?.state {
+            domains[parent.index]?.state = .modifying
             gic.claims.append(SPIClaim(intids: window, owner: id))
-            operations = gic
+            domains[parent.index]?.state = .gicv3(gic)
         }
     }
 
@@ -103,10 +103,10 @@ extension System {
         }
         if let parent = target.parent {
             domains[parent.index]?.children.removeAll { $0 == id }
-            try? withLevel(parent) { (operations, _) throws(ModelError) in
-                guard var gic = operations as? GICv3Domain else { return }
+            if case .gicv3(var gic)? = domains[parent.index]?.state {
+                domains[parent.index]?.state = .modifying
                 gic.claims.removeAll { $0.owner == id }
-                operations = gic
+                domains[parent.index]?.state = .gicv3(gic)
             }
         } else {
             rootID = nil

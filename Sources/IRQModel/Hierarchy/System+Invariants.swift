@@ -72,7 +72,7 @@ extension System {
                 try pci.indices.validate()
                 try require(pci.indices.setCount == domain.allocatedIRQs, "pci-msi \(domain.name): indices drifted")
             case .modifying:
-                throw InvariantViolation("domain \(domain.name) left in the modifying state")
+                break  // refused by validateStructure
             }
         }
     }
@@ -84,6 +84,7 @@ extension System {
         for (index, slot) in domains.enumerated() {
             guard let domain = slot else { continue }
             try require(domain.id.index == index, "domain \(domain.name) is stored at \(index) but has id \(domain.id)")
+            if case .modifying = domain.state { throw InvariantViolation("domain \(domain.name) has no kind (left in the modifying state)") }
             try require(domainIDs[domain.name] == domain.id, "domain \(domain.name) is not found by its name")
             if let parent = domain.parent {
                 try require(parent.index < index && domains[parent.index] != nil, "domain \(domain.name): its parent must exist and be older")

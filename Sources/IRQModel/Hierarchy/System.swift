@@ -132,8 +132,10 @@ public struct System: Hashable, Sendable {
     /// referenced (no copy-on-write copy of its levels); `store(_:)` puts it back.
     mutating func takeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> IRQDescriptor {
         let index = Int(virq.rawValue)
-        guard index < irqs.count, let irq = irqs[index] else { throw .irqNotFound(system: name, virq: virq) }
-        irqs[index] = nil
+        guard index < irqs.count else { throw .irqNotFound(system: name, virq: virq) }
+        var taken: IRQDescriptor?
+        swap(&taken, &irqs[index])
+        guard let irq = taken else { throw .irqNotFound(system: name, virq: virq) }
         return irq
     }
 
@@ -142,8 +144,15 @@ public struct System: Hashable, Sendable {
 
     /// The name of a live domain, read in place.
     func name(of id: DomainID) -> DomainName {
-        guard let name = domains[id.index]?.name else { preconditionFailure("dangling domain id \(id)") }
+        guard let name = withDomains({ $0[id.index]?.name }) else { preconditionFailure("dangling domain id \(id)") }
         return name
+    }
+
+    /// Reads the domain table in place: a field read through the buffer copies that field, not
+    /// the whole domain (subscripting the array copies every member of the `Domain?` element).
+    /// `body` must read only indices below the table's count.
+    func withDomains<R>(_ body: (UnsafeBufferPointer<Domain?>) -> R) -> R {
+        domains.withUnsafeBufferPointer(body)
     }
 
     /// The level context for a domain.
@@ -153,13 +162,28 @@ public struct System: Hashable, Sendable {
                             distributorBase: distributorBase, cursors: cursors)
     }
 
-    /// Runs one level operation on a domain, carrying the cursors in and out of its context.
-    mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout any DomainOperations, inout LevelContext) throws(E) -> R) throws(E) -> R {
+    /// Runs one level operation on a domain (its `Domain+Operations` verbs), carrying the cursors
+    /// in and out of its context.
+    mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
         var context = context(for: id)
+        return try withLevel(id, context: &context, body)
+    }
+
+    /// The same with a context the caller made (`context(for:)`) and reuses for the levels of
+    /// one command: the system facts do not change within a command, and the cursors the
+    /// context carries are the system's, written back after each level as above.
+    mutating func withLevel<R, E: Error>(_ id: DomainID, context: inout LevelContext,
+                                         _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
         defer { cursors = context.cursors }
-        // Optional chaining mutates the array element in place: no copy of the domain.
-        let result = try domains[id.index]?.withOperations { (operations) throws(E) -> R in
-            try body(&operations, &context)
+        return try modifyDomain(id) { (domain) throws(E) -> R in try body(&domain, &context) }
+    }
+
+    /// Runs `body` on a live domain in place, through the table's buffer: neither the `Domain?`
+    /// element nor its storage is copied on the way in or out.
+    mutating func modifyDomain<R, E: Error>(_ id: DomainID, _ body: (inout Domain) throws(E) -> R) throws(E) -> R {
+        let result: R? = try domains.withUnsafeMutableBufferPointer { (buffer) throws(E) -> R? in
+            guard id.index < buffer.count else { return nil }
+            return try buffer[id.index]?.modify(body)
         }
         guard let result else { preconditionFailure("dangling domain id \(id)") }
         return result
@@ -167,13 +191,18 @@ public struct System: Hashable, Sendable {
 
     /// Domain ids from `id` to the root, outermost first.
     func path(from id: DomainID) -> [DomainID] {
-        var result = [id]
-        var current = id
-        while let parent = domains[current.index]?.parent {
-            result.append(parent)
-            current = parent
+        withDomains { domains in
+            var result: [DomainID] = []
+            result.reserveCapacity(4)
+            result.append(id)
+            var current = id
+            while current.index < domains.count, let parent = domains[current.index]?.parent {
+                result.append(parent)
+                current = parent
+            }
+            precondition(current.index < domains.count, "dangling domain id \(current)")
+            return result
         }
-        return result
     }
 
     /// Live IRQs in ascending virq order.
@@ -201,6 +230,13 @@ public struct System: Hashable, Sendable {
     /// Appends effects to the trail, attributed to `virq`.
     mutating func record(_ effects: [HardwareEffect], virq: VirtualIRQ?) {
         for effect in effects { events.append(effect, virq: virq) }
+    }
+
+    /// Appends a level operation's effects to the trail, attributed to `virq`.
+    mutating func record(_ effects: EffectList, virq: VirtualIRQ?) {
+        guard let first = effects.first else { return }
+        events.append(first, virq: virq)
+        if let second = effects.second { events.append(second, virq: virq) }
     }
 
     mutating func record(_ effect: HardwareEffect, virq: VirtualIRQ?) { events.append(effect, virq: virq) }

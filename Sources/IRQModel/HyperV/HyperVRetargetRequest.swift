@@ -28,6 +28,13 @@ public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
     /// so 64 banks, VPs up to 4095, still fit).
     public init?(protocolVersion: HyperVProtocolVersion, deviceID: UInt64, address: UInt32, data: UInt32,
                  vector: UInt32, targets: [VPIndex]) {
+        self.init(protocolVersion: protocolVersion, deviceID: deviceID, address: address, data: data, vector: vector,
+                  targetVPs: targets)
+    }
+
+    /// The same for any collection of VPs (one VP: `CollectionOfOne`, no array).
+    init?<VPs: Collection<VPIndex>>(protocolVersion: HyperVProtocolVersion, deviceID: UInt64, address: UInt32, data: UInt32,
+                                   vector: UInt32, targetVPs targets: VPs) {
         guard !targets.isEmpty else { return nil }
         self.deviceID = deviceID
         self.address = address
@@ -38,7 +45,7 @@ public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
             flags = 0
             target = .vpMask(targets.reduce(0) { $0 | 1 << UInt64($1.rawValue) })
         } else {
-            let bankCount = Int(targets.map(\.rawValue).max() ?? 0) / 64 + 1
+            let bankCount = Int(targets.reduce(0) { Swift.max($0, $1.rawValue) }) / 64 + 1
             guard bankCount <= 64 else { return nil }
             var banks = Array(repeating: UInt64(0), count: bankCount)
             for vp in targets { banks[Int(vp.rawValue) / 64] |= 1 << UInt64(vp.rawValue % 64) }

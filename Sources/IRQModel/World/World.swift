@@ -67,10 +67,10 @@ public struct World: Hashable, Sendable {
     /// referenced and changes in place), committing its events on success and restoring the
     /// trail and cursors on failure.
     private mutating func transaction(on name: SystemName, _ body: (inout System) throws(ModelError) -> Outcome) throws(ModelError) -> Outcome {
-        // Optional chaining mutates the system in place in the dictionary: no copy.
-        let outcome = try systems[name]?.transaction(body)
-        guard let outcome else { throw .systemNotFound(name) }
-        return outcome
+        // The values view mutates the system in place in the dictionary's storage (the keyed
+        // subscript's accessor would move the whole system out and back).
+        guard let index = systems.index(forKey: name) else { throw .systemNotFound(name) }
+        return try systems.values[index].transaction(body)
     }
 
     // MARK: Queries

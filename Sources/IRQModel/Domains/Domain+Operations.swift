@@ -1,0 +1,230 @@
+/// The level operations of a domain, dispatched to its kind's struct (`DomainOperations`) by a
+/// switch over `DomainState`: no existential box, and the payload is moved out of `state`
+/// (swapped with `.modifying`, which it holds meanwhile, then consumed: no retain, no
+/// release) so its bitmaps and tables are mutated without a copy-on-write copy, and put back
+/// afterwards, also when the operation throws.
+extension Domain {
+    /// The kind's `allocate` (`DomainOperations`).
+    mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .x86Vector(var kind):
+            defer { state = .x86Vector(kind) }
+            return try kind.allocate(request, context: context)
+        case .gicv3(var kind):
+            defer { state = .gicv3(kind) }
+            return try kind.allocate(request, context: context)
+        case .gicv3ITS(var kind):
+            defer { state = .gicv3ITS(kind) }
+            return try kind.allocate(request, context: context)
+        case .gicv2m(var kind):
+            defer { state = .gicv2m(kind) }
+            return try kind.allocate(request, context: context)
+        case .hypervVPCI(var kind):
+            defer { state = .hypervVPCI(kind) }
+            return try kind.allocate(request, context: context)
+        case .pciMSI(var kind):
+            defer { state = .pciMSI(kind) }
+            return try kind.allocate(request, context: context)
+        case .modifying:
+            preconditionFailure("re-entrant modification of domain \(name)")
+        }
+    }
+
+    /// The kind's `rollback` (`DomainOperations`).
+    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .x86Vector(var kind):
+            defer { state = .x86Vector(kind) }
+            kind.rollback(grant, of: request, context: context)
+        case .gicv3(var kind):
+            defer { state = .gicv3(kind) }
+            kind.rollback(grant, of: request, context: context)
+        case .gicv3ITS(var kind):
+            defer { state = .gicv3ITS(kind) }
+            kind.rollback(grant, of: request, context: context)
+        case .gicv2m(var kind):
+            defer { state = .gicv2m(kind) }
+            kind.rollback(grant, of: request, context: context)
+        case .hypervVPCI(var kind):
+            defer { state = .hypervVPCI(kind) }
+            kind.rollback(grant, of: request, context: context)
+        case .pciMSI(var kind):
+            defer { state = .pciMSI(kind) }
+            kind.rollback(grant, of: request, context: context)
+        case .modifying:
+            preconditionFailure("re-entrant modification of domain \(name)")
+        }
+    }
+
+    /// The kind's `free` (`DomainOperations`).
+    mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .x86Vector(var kind):
+            defer { state = .x86Vector(kind) }
+            return kind.free(level, of: irq, context: context)
+        case .gicv3(var kind):
+            defer { state = .gicv3(kind) }
+            return kind.free(level, of: irq, context: context)
+        case .gicv3ITS(var kind):
+            defer { state = .gicv3ITS(kind) }
+            return kind.free(level, of: irq, context: context)
+        case .gicv2m(var kind):
+            defer { state = .gicv2m(kind) }
+            return kind.free(level, of: irq, context: context)
+        case .hypervVPCI(var kind):
+            defer { state = .hypervVPCI(kind) }
+            return kind.free(level, of: irq, context: context)
+        case .pciMSI(var kind):
+            defer { state = .pciMSI(kind) }
+            return kind.free(level, of: irq, context: context)
+        case .modifying:
+            preconditionFailure("re-entrant modification of domain \(name)")
+        }
+    }
+
+    /// The kind's `activate` (`DomainOperations`).
+    mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> EffectList {
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .x86Vector(var kind):
+            defer { state = .x86Vector(kind) }
+            return try kind.activate(&irq, depth: depth, context: &context)
+        case .gicv3(var kind):
+            defer { state = .gicv3(kind) }
+            return try kind.activate(&irq, depth: depth, context: &context)
+        case .gicv3ITS(var kind):
+            defer { state = .gicv3ITS(kind) }
+            return try kind.activate(&irq, depth: depth, context: &context)
+        case .gicv2m(var kind):
+            defer { state = .gicv2m(kind) }
+            return try kind.activate(&irq, depth: depth, context: &context)
+        case .hypervVPCI(var kind):
+            defer { state = .hypervVPCI(kind) }
+            return try kind.activate(&irq, depth: depth, context: &context)
+        case .pciMSI(var kind):
+            defer { state = .pciMSI(kind) }
+            return try kind.activate(&irq, depth: depth, context: &context)
+        case .modifying:
+            preconditionFailure("re-entrant modification of domain \(name)")
+        }
+    }
+
+    /// The kind's `deactivate` (`DomainOperations`).
+    mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> EffectList {
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .x86Vector(var kind):
+            defer { state = .x86Vector(kind) }
+            return kind.deactivate(&irq, depth: depth, context: context)
+        case .gicv3(var kind):
+            defer { state = .gicv3(kind) }
+            return kind.deactivate(&irq, depth: depth, context: context)
+        case .gicv3ITS(var kind):
+            defer { state = .gicv3ITS(kind) }
+            return kind.deactivate(&irq, depth: depth, context: context)
+        case .gicv2m(var kind):
+            defer { state = .gicv2m(kind) }
+            return kind.deactivate(&irq, depth: depth, context: context)
+        case .hypervVPCI(var kind):
+            defer { state = .hypervVPCI(kind) }
+            return kind.deactivate(&irq, depth: depth, context: context)
+        case .pciMSI(var kind):
+            defer { state = .pciMSI(kind) }
+            return kind.deactivate(&irq, depth: depth, context: context)
+        case .modifying:
+            preconditionFailure("re-entrant modification of domain \(name)")
+        }
+    }
+
+    /// The kind's `setAffinity` (`DomainOperations`).
+    mutating func setAffinity(_ irq: inout IRQDescriptor, depth: Int, to target: CPUSet, context: LevelContext) throws(ModelError) -> AffinityStep {
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .x86Vector(var kind):
+            defer { state = .x86Vector(kind) }
+            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+        case .gicv3(var kind):
+            defer { state = .gicv3(kind) }
+            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+        case .gicv3ITS(var kind):
+            defer { state = .gicv3ITS(kind) }
+            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+        case .gicv2m(var kind):
+            defer { state = .gicv2m(kind) }
+            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+        case .hypervVPCI(var kind):
+            defer { state = .hypervVPCI(kind) }
+            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+        case .pciMSI(var kind):
+            defer { state = .pciMSI(kind) }
+            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+        case .modifying:
+            preconditionFailure("re-entrant modification of domain \(name)")
+        }
+    }
+
+    /// The kind's `compose` (`DomainOperations`).
+    mutating func compose(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) -> Composition? {
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .x86Vector(var kind):
+            defer { state = .x86Vector(kind) }
+            return kind.compose(&irq, depth: depth, context: &context)
+        case .gicv3(var kind):
+            defer { state = .gicv3(kind) }
+            return kind.compose(&irq, depth: depth, context: &context)
+        case .gicv3ITS(var kind):
+            defer { state = .gicv3ITS(kind) }
+            return kind.compose(&irq, depth: depth, context: &context)
+        case .gicv2m(var kind):
+            defer { state = .gicv2m(kind) }
+            return kind.compose(&irq, depth: depth, context: &context)
+        case .hypervVPCI(var kind):
+            defer { state = .hypervVPCI(kind) }
+            return kind.compose(&irq, depth: depth, context: &context)
+        case .pciMSI(var kind):
+            defer { state = .pciMSI(kind) }
+            return kind.compose(&irq, depth: depth, context: &context)
+        case .modifying:
+            preconditionFailure("re-entrant modification of domain \(name)")
+        }
+    }
+
+    /// The kind's `cpuStateChanged` (`DomainOperations`).
+    mutating func cpuStateChanged(_ cpu: CPUID, online: Bool) {
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        switch consume taken {
+        case .x86Vector(var kind):
+            defer { state = .x86Vector(kind) }
+            kind.cpuStateChanged(cpu, online: online)
+        case .gicv3(var kind):
+            defer { state = .gicv3(kind) }
+            kind.cpuStateChanged(cpu, online: online)
+        case .gicv3ITS(var kind):
+            defer { state = .gicv3ITS(kind) }
+            kind.cpuStateChanged(cpu, online: online)
+        case .gicv2m(var kind):
+            defer { state = .gicv2m(kind) }
+            kind.cpuStateChanged(cpu, online: online)
+        case .hypervVPCI(var kind):
+            defer { state = .hypervVPCI(kind) }
+            kind.cpuStateChanged(cpu, online: online)
+        case .pciMSI(var kind):
+            defer { state = .pciMSI(kind) }
+            kind.cpuStateChanged(cpu, online: online)
+        case .modifying:
+            preconditionFailure("re-entrant modification of domain \(name)")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// A list that keeps its first element inline and the rest in an array: the one-IRQ grant of an
+/// MSI-X entry (the common allocation) costs no heap storage.
+struct SmallList<Element>: RandomAccessCollection {
+    private var head: Element?
+    private var tail: [Element] = []
+
+    init() {}
+
+    init<S: Sequence>(_ elements: S) where S.Element == Element {
+        for element in elements { append(element) }
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { head == nil ? 0 : 1 + tail.count }
+
+    /// Traps outside `0 ..< count`, as an array does.
+    subscript(position: Int) -> Element {
+        if position == 0, let head { return head }
+        return tail[position - 1]
+    }
+
+    mutating func append(_ element: Element) {
+        if head == nil {
+            head = element
+        } else {
+            tail.append(element)
+        }
+    }
+}
