@@ -22,6 +22,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // The logging API: one stderr handler bootstrapped by the executable.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The Prometheus exposition format for /metrics (counters, gauges, histograms).
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .systemLibrary(
@@ -37,6 +39,7 @@ let package = Package(
             dependencies: [
                 "MicroHTTP", "IRQModel", "SnapshotStore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The contract, embedded from openapi/msid.yaml through a symlink: /openapi.yaml
             // serves the same bytes as the file.

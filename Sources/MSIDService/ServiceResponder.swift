@@ -2,38 +2,124 @@ import IRQModel
 import Logging
 import MicroHTTP
 import SnapshotStore
+import Synchronization
 
-/// msid's HTTP face: the routing table over the shared state. One line per request at debug
-/// level.
+/// How a service is set up beyond its state: who may call it, the caps on the state.
+public struct ServiceOptions: Sendable {
+    /// Bearer tokens; nil lets every request in (loopback use, tests).
+    public var tokens: AccessTokens?
+    /// Whether `GET /metrics` needs a read token too (when tokens are configured).
+    public var protectMetrics: Bool
+    public var limits: StateLimits
+
+    public init(tokens: AccessTokens? = nil, protectMetrics: Bool = false, limits: StateLimits = .default) {
+        self.tokens = tokens
+        self.protectMetrics = protectMetrics
+        self.limits = limits
+    }
+}
+
+/// msid's HTTP face: access control, the routing table over the shared state, metrics, and one
+/// structured log line per request (at info level; 5xx answers at error level, with the
+/// problem's detail as the cause). Every answer carries `X-Request-ID`: the client's, when it
+/// sent a usable one, or one made here.
 public struct ServiceResponder: HTTPResponder {
     private let logger: Logger
     private let router: Router
     private let state: ServiceState
+    private let metrics = ServiceMetrics()
+    private let protectMetrics: Bool
+    private let requestIDs = RequestIDSource()
+    /// The tokens, replaceable at run time (`reloadTokens`).
+    public let authenticator: Authenticator
 
     /// A service whose state lives in memory only, ready at once (in-process use and tests).
-    public init(logger: Logger) {
-        self.init(logger: logger, recovering: false)
+    public init(logger: Logger, options: ServiceOptions = ServiceOptions()) {
+        self.init(logger: logger, recovering: false, options: options)
     }
 
     /// With `recovering`, everything under `/v1` answers 503 (and `/readyz` too) until
     /// `finishRecovery` installs the recovered state.
-    public init(logger: Logger, recovering: Bool) {
+    public init(logger: Logger, recovering: Bool, options: ServiceOptions = ServiceOptions()) {
         self.logger = logger
         self.router = Router(routes: OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes
                              + MessageHandlers.routes + SnapshotHandlers.routes)
-        self.state = ServiceState(recovering: recovering)
+        self.state = ServiceState(recovering: recovering, limits: options.limits)
+        self.authenticator = Authenticator(tokens: options.tokens)
+        self.protectMetrics = options.protectMetrics
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        let response: HTTPResponse
-        if case .recovering = state.phase, request.path.hasPrefix("/v1/") {
-            let problem = StorageProblem.recovering
-            response = Problem(problem).response(headers: problem.headers)
-        } else {
-            response = router.respond(to: request, state: state)
-        }
-        logger.debug("\(request.method) \(request.path) \(response.status)")
+        let clock = ContinuousClock()
+        let started = clock.now
+        var (response, route) = answer(request)
+        let duration = clock.now - started
+        let requestID = RequestIDSource.usable(request.headers["X-Request-ID"]) ?? requestIDs.next()
+        response.headers.set(name: "X-Request-ID", value: requestID)
+        metrics.record(route: route, method: request.method, status: response.status, duration: duration)
+        log(request, route: route, response: response, duration: duration, requestID: requestID)
         return response
+    }
+
+    /// The answer and the route template it is counted under.
+    private func answer(_ request: HTTPRequest) -> (HTTPResponse, String) {
+        let isAPI = request.path.hasPrefix("/v1/")
+        if isAPI || (protectMetrics && request.path == "/metrics") {
+            let required = isAPI ? Role.required(method: request.method, path: request.path) : .read
+            switch authenticator.decide(request, required: required) {
+            case .allowed:
+                break
+            case .unauthenticated(let invalidToken):
+                let problem = invalidToken
+                    ? Problem(.unauthorized, "the bearer token is not one this msid knows")
+                    : Problem(.unauthorized, "this msid needs an Authorization: Bearer TOKEN header on \(isAPI ? "/v1" : "/metrics")")
+                let challenge = invalidToken ? #"Bearer realm="msid", error="invalid_token""# : #"Bearer realm="msid""#
+                return (problem.response(headers: ["WWW-Authenticate": challenge]), router.template(for: request.path))
+            case .forbidden(let role, let needed):
+                let problem = Problem(.forbidden, "a \(role.rawValue) token may not \(request.method.rawValue) \(request.path); it needs the \(needed.rawValue) role",
+                                      [("role", .string(role.rawValue)), ("required", .string(needed.rawValue))])
+                return (problem.response(), router.template(for: request.path))
+            }
+        }
+        if case .recovering = state.phase, isAPI {
+            let problem = StorageProblem.recovering
+            return (Problem(problem).response(headers: problem.headers), router.template(for: request.path))
+        }
+        let routed = router.respond(to: request, state: state, metrics: metrics)
+        return (routed.response, routed.route)
+    }
+
+    /// One line per request: method, route template, status, duration, request id (never
+    /// headers, so never a token). A 5xx is an error, with its problem's detail as the cause.
+    private func log(_ request: HTTPRequest, route: String, response: HTTPResponse, duration: Duration, requestID: String) {
+        let level: Logger.Level = response.status.rawValue >= 500 ? .error : .info
+        guard logger.logLevel <= level else { return }
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method.rawValue)",
+            "route": "\(route)",
+            "status": "\(response.status.rawValue)",
+            "duration_ms": "\(ServiceResponder.milliseconds(duration))",
+            "request_id": "\(requestID)",
+        ]
+        if level == .error, let detail = Problem.detail(of: response) { metadata["cause"] = "\(detail)" }
+        logger.log(level: level, "request", metadata: metadata)
+    }
+
+    /// Milliseconds with three decimals.
+    private static func milliseconds(_ duration: Duration) -> String {
+        let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
+    }
+
+    /// Re-reads tokens (SIGHUP): the new set replaces the old one for every later request.
+    public func reloadTokens(_ tokens: AccessTokens) {
+        authenticator.replace(with: tokens)
+    }
+
+    /// Records a journal flush in the metrics (give it to `Persistence.recover`).
+    public var journalObserver: @Sendable (Journal.Flush) -> Void {
+        { [metrics] flush in metrics.record(flush) }
     }
 
     /// Installs the world `Persistence.recover` returned; the service is ready afterwards.
@@ -60,4 +146,29 @@ public struct ServiceResponder: HTTPResponder {
 
     /// Every problem type slug (for the contract test).
     public static var problemSlugs: [String] { ProblemType.allCases.map(\.rawValue) }
+}
+
+/// Request ids for requests that bring none: a per-process random prefix and a counter, so
+/// ids are unique within a run and unlikely to collide across runs, at the cost of an
+/// increment.
+final class RequestIDSource: Sendable {
+    private let prefix: String
+    private let counter = Atomic<UInt64>(0)
+
+    init() {
+        prefix = String(UInt64.random(in: 0..<(1 << 40)), radix: 16)
+    }
+
+    func next() -> String {
+        let number = counter.wrappingAdd(1, ordering: .relaxed).newValue
+        return "\(prefix)-\(String(number, radix: 16))"
+    }
+
+    /// A client's id, when it is 1 to 128 visible ASCII characters (it is echoed into a header
+    /// and a log line, so nothing else is taken).
+    static func usable(_ value: String?) -> String? {
+        guard let value, !value.isEmpty, value.utf8.count <= 128,
+              value.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else { return nil }
+        return value
+    }
 }

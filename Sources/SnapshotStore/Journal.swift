@@ -19,6 +19,13 @@ import Glibc
 /// `@unchecked Sendable`: every stored property is immutable except `state`, which is read and
 /// written only inside `monitor.withLock`.
 public final class Journal: @unchecked Sendable {
+    /// One flush as an observer sees it (for metrics): how many records it carried and how
+    /// long its `fdatasync` took.
+    public struct Flush: Sendable {
+        public let records: Int
+        public let syncDuration: Duration
+    }
+
     /// Records waiting for the leader, by segment.
     private struct Chunk {
         let segment: UInt64
@@ -53,15 +60,19 @@ public final class Journal: @unchecked Sendable {
     public let directory: String
     private let syscalls: Syscalls
     private let monitor = Monitor()
+    /// Called by the leader after each successful flush, outside the monitor.
+    private let observer: (@Sendable (Flush) -> Void)?
     /// Guarded by `monitor`.
     private var state: State
 
     /// A journal whose next record is `nextSequence`. With `appendingTo` (the last segment
     /// found at recovery, already cut after its last whole record) new records go on in that
     /// file; otherwise the first flush creates `journal-<nextSequence>.log`.
-    public init(directory: String, nextSequence: UInt64, appendingTo segment: JournalSegment? = nil, syscalls: Syscalls = .live) {
+    public init(directory: String, nextSequence: UInt64, appendingTo segment: JournalSegment? = nil, syscalls: Syscalls = .live,
+                observer: (@Sendable (Flush) -> Void)? = nil) {
         self.directory = directory
         self.syscalls = syscalls
+        self.observer = observer
         self.state = State(nextSequence: nextSequence, durableSequence: nextSequence - 1, currentSegment: segment?.start ?? nextSequence)
     }
 
@@ -129,9 +140,11 @@ public final class Journal: @unchecked Sendable {
                 let target = state.nextSequence - 1
                 var file = state.file
                 state.file = nil
+                let records = chunks.reduce(0) { $0 + $1.records }
                 let result = monitor.unlocked { () -> StoreError? in
                     do throws(StoreError) {
-                        try flush(chunks, file: &file)
+                        let syncDuration = try flush(chunks, file: &file)
+                        observer?(Flush(records: records, syncDuration: syncDuration))
                         return nil
                     } catch {
                         return error
@@ -144,7 +157,7 @@ public final class Journal: @unchecked Sendable {
                 } else {
                     state.durableSequence = max(state.durableSequence, target)
                     state.batches += 1
-                    state.batchedRecords += chunks.reduce(0) { $0 + $1.records }
+                    state.batchedRecords += records
                 }
                 monitor.broadcast()
             }
@@ -156,8 +169,9 @@ public final class Journal: @unchecked Sendable {
         try waitUntilDurable(lastSequence)
     }
 
-    /// Writes and syncs `chunks` in order, switching segment files where they change.
-    private func flush(_ chunks: [Chunk], file: inout OpenSegment?) throws(StoreError) {
+    /// Writes and syncs `chunks` in order, switching segment files where they change; returns
+    /// how long the final `fdatasync` took.
+    private func flush(_ chunks: [Chunk], file: inout OpenSegment?) throws(StoreError) -> Duration {
         for chunk in chunks {
             if file?.start != chunk.segment {
                 if let old = file {
@@ -169,13 +183,17 @@ public final class Journal: @unchecked Sendable {
             guard let current = file else { continue }
             try syscalls.writeAll(current.fd, chunk.bytes, path: current.path)
         }
-        guard var current = file else { return }
+        guard var current = file else { return .zero }
+        let clock = ContinuousClock()
+        let started = clock.now
         _ = try syscalls.check("fdatasync", current.path) { syscalls.fdatasync(current.fd) }
+        let syncDuration = clock.now - started
         if current.needsDirectorySync {
             try syncDirectory()
             current.needsDirectorySync = false
             file = current
         }
+        return syncDuration
     }
 
     /// Syncs and closes a segment the journal has moved past.

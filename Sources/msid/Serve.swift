@@ -30,6 +30,32 @@ struct Serve: ParsableCommand {
     @Flag(help: "Cut a damaged journal at its first bad record, after saving a copy of what is cut.")
     var repair = false
 
+    // Access.
+    @Option(help: "File of `ROLE TOKEN` lines (roles read, write, admin); re-read on SIGHUP (env MSID_TOKEN_FILE).")
+    var tokenFile: String?
+    @Flag(help: "Listen on a non-loopback address without tokens (env MSID_ALLOW_UNAUTHENTICATED=1).")
+    var allowUnauthenticated = false
+    @Flag(help: "GET /metrics needs a read token too (env MSID_PROTECT_METRICS=1).")
+    var protectMetrics = false
+
+    // Limits.
+    @Option(help: "Largest request body, bytes or with KiB/MiB (1MiB) (env MSID_MAX_BODY).")
+    var maxBody: String?
+    @Option(help: "Connections at once (1000) (env MSID_MAX_CONNECTIONS).")
+    var maxConnections: Int?
+    @Option(help: "Connections at once from one IP address; 0 = no limit (0) (env MSID_MAX_CONNECTIONS_PER_IP).")
+    var maxConnectionsPerIp: Int?
+    @Option(help: "Seconds a connection may idle or trickle before it is cut (30) (env MSID_CONNECTION_TIMEOUT).")
+    var connectionTimeout: Int?
+    @Option(help: "Memory per connection for the request line, headers and buffers; larger headers get 431 (32KiB) (env MSID_CONNECTION_MEMORY).")
+    var connectionMemory: String?
+    @Option(help: "Systems in the whole state (256) (env MSID_MAX_SYSTEMS).")
+    var maxSystems: Int?
+    @Option(help: "Domains in the whole state (16384) (env MSID_MAX_DOMAINS).")
+    var maxDomains: Int?
+    @Option(help: "Live IRQs in the whole state (1048576) (env MSID_MAX_IRQS).")
+    var maxIrqs: Int?
+
     func run() throws {
         let settings = try Settings(flags: self, environment: Environment.current)
         LoggingSystem.bootstrap { label in
@@ -38,6 +64,20 @@ struct Serve: ParsableCommand {
             return handler
         }
         let logger = Logger(label: "msid")
+        // Who may call: tokens from the file, or none, which only loopback allows by default.
+        var tokens: AccessTokens?
+        if let path = settings.tokenFile {
+            do {
+                tokens = try Serve.readTokens(path)
+            } catch {
+                StandardError.writeLine("msid: \(error)")
+                throw ExitCode(2)
+            }
+        } else if !Serve.isLoopback(settings.host) && !settings.allowUnauthenticated {
+            StandardError.writeLine("msid: refusing to listen on \(settings.host) without tokens: anyone who can reach it could change the state; "
+                                    + "give --token-file (MSID_TOKEN_FILE), or --allow-unauthenticated if the network is trusted")
+            throw ExitCode(2)
+        }
         // The lock first: a second msid on the same directory stops before it listens.
         let directoryLock: DataDirectoryLock
         do {
@@ -53,6 +93,7 @@ struct Serve: ParsableCommand {
         sigemptyset(&stopSignals)
         sigaddset(&stopSignals, SIGTERM)
         sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGHUP)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
         signal(SIGPIPE, SIG_IGN)
 
@@ -62,12 +103,19 @@ struct Serve: ParsableCommand {
         configuration.threads = settings.threads
         configuration.tlsCertificatePath = settings.tlsCertificate
         configuration.tlsKeyPath = settings.tlsKey
+        configuration.maximumBodyBytes = settings.maxBodyBytes
+        configuration.connectionLimit = settings.maxConnections
+        configuration.perIPConnectionLimit = settings.maxConnectionsPerIP
+        configuration.connectionTimeoutSeconds = settings.connectionTimeoutSeconds
+        configuration.connectionMemoryBytes = settings.connectionMemoryBytes
         configuration.bodyTooLarge = ServiceResponder.bodyTooLarge(limit:)
         let libraryLogger = logger
         configuration.logSink = { line in libraryLogger.error("libmicrohttpd: \(line)") }
 
         // Listen first (so /readyz answers 503 while recovering), then recover.
-        let service = ServiceResponder(logger: logger, recovering: true)
+        let options = ServiceOptions(tokens: tokens, protectMetrics: settings.protectMetrics, limits: settings.stateLimits)
+        let service = ServiceResponder(logger: logger, recovering: true, options: options)
+        if let tokens { logger.info("access: bearer tokens required on /v1 (\(tokens.summary))") }
         let server: HTTPServer
         do {
             server = try HTTPServer(configuration: configuration, responder: service)
@@ -82,7 +130,8 @@ struct Serve: ParsableCommand {
         let started = clock.now
         do {
             let (persistence, world, report) = try Persistence.recover(
-                directory: settings.dataDirectory, lock: directoryLock, threshold: settings.snapshotEvery, repair: repair, logger: logger)
+                directory: settings.dataDirectory, lock: directoryLock, threshold: settings.snapshotEvery, repair: repair, logger: logger,
+                journalObserver: service.journalObserver)
             service.finishRecovery(world: world, persistence: persistence)
             StandardOutput.writeLine("ready: recovered \(settings.dataDirectory) in \(clock.now - started) "
                                      + "(snapshot through record \(report.snapshotSequence), \(report.replayedRecords) journal records replayed)")
@@ -94,9 +143,46 @@ struct Serve: ParsableCommand {
         }
 
         var received: Int32 = 0
-        sigwait(&stopSignals, &received)
+        while sigwait(&stopSignals, &received) == 0 && received == SIGHUP {
+            reloadTokens(into: service, settings: settings, logger: logger)
+        }
         logger.info("signal \(received): stopping")
         server.stop(drainTimeout: .seconds(5))
         logger.info("stopped: \(service.shutdown())")
+    }
+
+    /// SIGHUP: re-read the token file; a file that no longer parses leaves the old tokens in
+    /// force (and says why), so a bad edit never locks everyone out or lets everyone in.
+    private func reloadTokens(into service: ServiceResponder, settings: Settings, logger: Logger) {
+        guard let path = settings.tokenFile else {
+            logger.warning("SIGHUP: no --token-file to re-read")
+            return
+        }
+        do {
+            let tokens = try Serve.readTokens(path)
+            service.reloadTokens(tokens)
+            logger.info("SIGHUP: tokens re-read from \(path) (\(tokens.summary))")
+        } catch {
+            logger.error("SIGHUP: \(error); the previous tokens stay in force")
+        }
+    }
+
+    /// The tokens of a token file, or a one-line reason.
+    static func readTokens(_ path: String) throws -> AccessTokens {
+        guard let bytes = try? FileSystem.read(path) else {
+            throw ValidationError("cannot read the token file \(path)")
+        }
+        do {
+            return try AccessTokens(parsing: String(decoding: bytes, as: UTF8.self))
+        } catch {
+            throw ValidationError("token file \(path), \(error)")
+        }
+    }
+
+    /// 127.0.0.0/8: the addresses only this machine can reach.
+    static func isLoopback(_ host: String) -> Bool {
+        var address = in_addr()
+        guard inet_pton(AF_INET, host, &address) == 1 else { return false }
+        return UInt32(bigEndian: address.s_addr) >> 24 == 127
     }
 }

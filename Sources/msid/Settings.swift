@@ -13,6 +13,15 @@ struct Settings {
     var tlsKey: String?
     var logLevel: Logger.Level
     var snapshotEvery: SnapshotThreshold
+    var tokenFile: String?
+    var allowUnauthenticated: Bool
+    var protectMetrics: Bool
+    var maxBodyBytes: Int
+    var maxConnections: Int
+    var maxConnectionsPerIP: Int
+    var connectionTimeoutSeconds: Int
+    var connectionMemoryBytes: Int
+    var stateLimits: StateLimits
 
     static let defaultPort: UInt16 = 8080
     static let defaultDataDirectory = "./msid-data"
@@ -44,9 +53,48 @@ struct Settings {
             }
             return threshold
         } ?? .default
+        tokenFile = try value(flags.tokenFile, "MSID_TOKEN_FILE", { $0.isEmpty ? nil : $0 })
+        allowUnauthenticated = try value(flags.allowUnauthenticated ? true : nil, "MSID_ALLOW_UNAUTHENTICATED", Settings.boolean) ?? false
+        protectMetrics = try value(flags.protectMetrics ? true : nil, "MSID_PROTECT_METRICS", Settings.boolean) ?? false
+        maxBodyBytes = try value(flags.maxBody, "MSID_MAX_BODY", { $0 }).map { try Settings.byteCount($0, "--max-body", in: 1...(1 << 30)) } ?? (1 << 20)
+        maxConnections = try value(flags.maxConnections, "MSID_MAX_CONNECTIONS", { Int($0) }) ?? 1000
+        maxConnectionsPerIP = try value(flags.maxConnectionsPerIp, "MSID_MAX_CONNECTIONS_PER_IP", { Int($0) }) ?? 0
+        connectionTimeoutSeconds = try value(flags.connectionTimeout, "MSID_CONNECTION_TIMEOUT", { Int($0) }) ?? 30
+        connectionMemoryBytes = try value(flags.connectionMemory, "MSID_CONNECTION_MEMORY", { $0 })
+            .map { try Settings.byteCount($0, "--connection-memory", in: 4096...(1 << 24)) } ?? (32 << 10)
+        stateLimits = StateLimits(
+            systems: try value(flags.maxSystems, "MSID_MAX_SYSTEMS", { Int($0) }) ?? StateLimits.default.systems,
+            domains: try value(flags.maxDomains, "MSID_MAX_DOMAINS", { Int($0) }) ?? StateLimits.default.domains,
+            irqs: try value(flags.maxIrqs, "MSID_MAX_IRQS", { Int($0) }) ?? StateLimits.default.irqs)
+        guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000000, not \(maxConnections)") }
+        guard (0...1_000_000).contains(maxConnectionsPerIP) else { throw ValidationError("--max-connections-per-ip must be 0 to 1000000, not \(maxConnectionsPerIP)") }
+        guard (1...86_400).contains(connectionTimeoutSeconds) else { throw ValidationError("--connection-timeout must be 1 to 86400 seconds, not \(connectionTimeoutSeconds)") }
+        for (name, limit) in [("--max-systems", stateLimits.systems), ("--max-domains", stateLimits.domains), ("--max-irqs", stateLimits.irqs)] {
+            guard limit >= 1 else { throw ValidationError("\(name) must be at least 1, not \(limit)") }
+        }
         guard (1...1024).contains(threads) else { throw ValidationError("threads must be 1 to 1024, not \(threads)") }
         guard (tlsCertificate == nil) == (tlsKey == nil) else {
             throw ValidationError("TLS needs both --tls-cert and --tls-key")
         }
+    }
+
+    /// `1`, `true`, `yes` or `0`, `false`, `no` (environment switches).
+    static func boolean(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "1", "true", "yes": true
+        case "0", "false", "no", "": false
+        default: nil
+        }
+    }
+
+    /// A byte count: digits, optionally with `B`, `KiB`, `MiB` or `GiB`.
+    static func byteCount(_ text: String, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+        let units: [(suffix: String, factor: Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("B", 1)]
+        let unit = units.first { text.hasSuffix($0.suffix) } ?? ("", 1)
+        guard let count = Int(text.dropLast(unit.suffix.count)), count >= 0, count <= Int.max / unit.factor,
+              range.contains(count * unit.factor) else {
+            throw ValidationError("\(name) \"\(text)\" is not a size from \(range.lowerBound) to \(range.upperBound) bytes (e.g. 4096, 64KiB, 1MiB)")
+        }
+        return count * unit.factor
     }
 }

@@ -208,6 +208,12 @@ public struct System: Hashable, Sendable {
     /// Live IRQs in ascending virq order.
     public var liveIRQs: [IRQDescriptor] { irqs.compactMap { $0 } }
 
+    /// The number of live IRQs. - Complexity: O(1).
+    public var liveIRQCount: Int { virqs.liveCount }
+
+    /// The number of domains. - Complexity: O(1).
+    public var domainCount: Int { domainIDs.count }
+
     /// All live domains in creation order.
     public var allDomains: [Domain] { domains.compactMap { $0 } }
 

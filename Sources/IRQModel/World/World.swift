@@ -86,6 +86,15 @@ public struct World: Hashable, Sendable {
         return try body(systems.values[index])
     }
 
+    /// Systems in the world.
+    public var systemCount: Int { systems.count }
+
+    /// Domains over all systems. - Complexity: O(systems).
+    public var domainCount: Int { systems.values.reduce(0) { $0 + $1.domainCount } }
+
+    /// Live IRQs over all systems. - Complexity: O(systems).
+    public var liveIRQCount: Int { systems.values.reduce(0) { $0 + $1.liveIRQCount } }
+
     /// Checks every system's invariants (and that each is filed under its own name): what a
     /// snapshot must pass before it replaces the state.
     public func validate() throws(InvariantViolation) {

@@ -74,7 +74,8 @@ public final class Persistence: Sendable {
     /// an unknown format throws and changes nothing on disk, unless `repair` is set: then the
     /// journal is cut at the first damaged record after a copy of what is cut was saved.
     public static func recover(directory: String, lock: DataDirectoryLock, threshold: SnapshotThreshold, repair: Bool,
-                               logger: Logger, syscalls: Syscalls = .live) throws(RecoveryFailure) -> (Persistence, World, Report) {
+                               logger: Logger, syscalls: Syscalls = .live,
+                               journalObserver: (@Sendable (Journal.Flush) -> Void)? = nil) throws(RecoveryFailure) -> (Persistence, World, Report) {
         let snapshotPath = directory + "/" + snapshotName
         var world = World()
         var covered: UInt64 = 0
@@ -128,7 +129,8 @@ public final class Persistence: Sendable {
         var appendable: JournalSegment?
         if let last = journal.lastSegment, last.start <= next, journal.lastSegmentEnd == next - 1 { appendable = last }
         let persistence = Persistence(directory: directory, lock: lock,
-                                      journal: Journal(directory: directory, nextSequence: next, appendingTo: appendable, syscalls: syscalls),
+                                      journal: Journal(directory: directory, nextSequence: next, appendingTo: appendable, syscalls: syscalls,
+                                                       observer: journalObserver),
                                       threshold: threshold, syscalls: syscalls)
         let report = Report(snapshotSequence: covered, replayedRecords: journal.records.count, tornTail: journal.tornTail,
                             putAside: putAside, lastSequence: journal.lastSequence)

@@ -1,11 +1,12 @@
 import MicroHTTP
 
-/// Liveness, readiness and the contract.
+/// Liveness, readiness, metrics and the contract.
 enum OperationsHandlers {
     static let routes: [Route] = [
         Route(method: .get, pattern: PathPattern("/healthz"), handler: health),
         Route(method: .get, pattern: PathPattern("/readyz"), handler: ready),
         Route(method: .get, pattern: PathPattern("/openapi.yaml"), handler: contract),
+        Route(method: .get, pattern: PathPattern("/metrics"), handler: metrics),
     ]
 
     static func health(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
@@ -19,6 +20,12 @@ enum OperationsHandlers {
         case .failed(let reason): throw .storage(.failed(reason))
         case .ready: return context.json(.ok, .object([("status", .string("ready"))]))
         }
+    }
+
+    /// The Prometheus text exposition (`ServiceMetrics`), the per-domain gauges read now.
+    static func metrics(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
+                     body: context.metrics.exposition(of: context.state.systems))
     }
 
     /// `openapi/msid.yaml`, byte for byte (embedded at build time).

@@ -35,6 +35,14 @@ struct Problem: Sendable, Equatable {
         HTTPResponse(status: type.status, contentType: "application/problem+json", body: body, headers: headers)
     }
 
+    /// The `detail` of a problem response (for the log line of a 5xx), or nil.
+    static func detail(of response: HTTPResponse) -> String? {
+        guard response.headers["Content-Type"] == "application/problem+json",
+              case .object(let members)? = try? JSONParser.parse(response.body),
+              case .string(let detail)? = members.first(where: { $0.key == "detail" })?.value else { return nil }
+        return detail
+    }
+
     static func notFound(path: String) -> Problem { Problem(.notFound, "no resource at \(path)") }
 
     static func methodNotAllowed(method: HTTPMethod, path: String, allowed: [HTTPMethod]) -> Problem {

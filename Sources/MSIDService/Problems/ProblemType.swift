@@ -3,7 +3,9 @@ import MicroHTTP
 /// Every kind of problem msid answers with: the slug (the last part of the `type` URI, stable
 /// once shipped), a fixed title, and the status. Exhausted resources are 409 Conflict with
 /// `requested` and `available` members (the request conflicts with the current occupancy and
-/// may succeed after frees); semantically invalid requests are 422.
+/// may succeed after frees); semantically invalid requests are 422. The configured caps on the
+/// whole state (`StateLimits`) are 507 Insufficient Storage: a limit of this server, not a
+/// fact of the modelled hardware.
 enum ProblemType: String, CaseIterable, Sendable {
     // HTTP and request shape
     case notFound = "not-found"
@@ -54,6 +56,10 @@ enum ProblemType: String, CaseIterable, Sendable {
     case storageFailed = "storage-failed"
     case invalidSnapshot = "invalid-snapshot"
     case persistenceDisabled = "persistence-disabled"
+    case stateLimitReached = "state-limit-reached"
+    // Access
+    case unauthorized = "unauthorized"
+    case forbidden = "forbidden"
     case internalError = "internal-error"
 
     var title: String {
@@ -101,6 +107,9 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .storageFailed: "Storage failed"
         case .invalidSnapshot: "Invalid snapshot"
         case .persistenceDisabled: "Persistence disabled"
+        case .stateLimitReached: "State limit reached"
+        case .unauthorized: "Authentication required"
+        case .forbidden: "Role not permitted"
         case .internalError: "Internal error"
         }
     }
@@ -121,6 +130,9 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .notReady, .storageFailed: .serviceUnavailable
         case .invalidSnapshot: .unprocessableContent
         case .persistenceDisabled: .conflict
+        case .stateLimitReached: .insufficientStorage
+        case .unauthorized: .unauthorized
+        case .forbidden: .forbidden
         case .internalError: .internalServerError
         }
     }

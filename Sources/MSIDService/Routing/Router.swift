@@ -6,13 +6,16 @@ enum ServiceError: Error {
     case request(RequestError)
     case model(ModelError)
     case storage(StorageProblem)
+    case stateLimit(StateLimits.Exceeded)
 }
 
-/// One request as a handler sees it: the request, its path parameters, the shared state.
+/// One request as a handler sees it: the request, its path parameters, the shared state and
+/// the metrics.
 struct RequestContext {
     let request: HTTPRequest
     let parameters: [String: String]
     let state: ServiceState
+    let metrics: ServiceMetrics
 
     func parameter(_ name: String) -> String { parameters[name] ?? "" }
 }
@@ -30,52 +33,69 @@ struct Route: Sendable {
 struct Router: Sendable {
     let routes: [Route]
 
-    func respond(to request: HTTPRequest, state: ServiceState) -> HTTPResponse {
+    /// The answer, and the template of the route that matched the path (`unmatched` when none
+    /// did), for metrics and logs.
+    func respond(to request: HTTPRequest, state: ServiceState, metrics: ServiceMetrics) -> (response: HTTPResponse, route: String) {
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         var allowed: [HTTPMethod] = []
+        var template: String?
         for route in routes {
             guard let parameters = route.pattern.match(parts) else { continue }
+            template = template ?? route.pattern.description
             guard route.method == request.method || (route.method == .get && request.method == .head) else {
                 allowed.append(route.method)
                 continue
             }
+            let matched = route.pattern.description
             guard request.method == .post, let key = request.headers["Idempotency-Key"] else {
-                return run(route, request: request, parameters: parameters, state: state)
+                return (run(route, request: request, parameters: parameters, state: state, metrics: metrics), matched)
             }
             guard !key.isEmpty && key.utf8.count <= 255 else {
-                return Problem(.invalidParameter, "the Idempotency-Key header must have 1 to 255 characters",
-                               [("parameter", .string("Idempotency-Key"))]).response()
+                return (Problem(.invalidParameter, "the Idempotency-Key header must have 1 to 255 characters",
+                                [("parameter", .string("Idempotency-Key"))]).response(), matched)
             }
             switch state.idempotency.begin(key: key, fingerprint: IdempotencyCache.fingerprint(request)) {
             case .replay(let response):
-                return response
+                return (response, matched)
             case .inProgress:
-                return Problem(.idempotencyKeyInUse, "a request with Idempotency-Key \(key) is still being served").response()
+                return (Problem(.idempotencyKeyInUse, "a request with Idempotency-Key \(key) is still being served").response(), matched)
             case .mismatch:
-                return Problem(.idempotencyKeyReused, "Idempotency-Key \(key) was used for a different request").response()
+                return (Problem(.idempotencyKeyReused, "Idempotency-Key \(key) was used for a different request").response(), matched)
             case .fresh:
-                let response = run(route, request: request, parameters: parameters, state: state)
+                let response = run(route, request: request, parameters: parameters, state: state, metrics: metrics)
                 state.idempotency.finish(key: key, response: response)
-                return response
+                return (response, matched)
             }
         }
-        if !allowed.isEmpty {
+        if let template, !allowed.isEmpty {
             if allowed.contains(.get) { allowed.append(.head) }
-            return Problem.methodNotAllowed(method: request.method, path: request.path, allowed: allowed)
-                .response(headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")])
+            return (Problem.methodNotAllowed(method: request.method, path: request.path, allowed: allowed)
+                .response(headers: ["Allow": allowed.map(\.rawValue).joined(separator: ", ")]), template)
         }
-        return Problem.notFound(path: request.path).response()
+        return (Problem.notFound(path: request.path).response(), Router.unmatched)
+    }
+
+    /// The route label of a path no route matches.
+    static let unmatched = "unmatched"
+
+    /// The template of the first route whose pattern matches `path` (for the metrics of
+    /// requests refused before routing), or `unmatched`.
+    func template(for path: String) -> String {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        return routes.first { $0.pattern.match(parts) != nil }?.pattern.description ?? Router.unmatched
     }
 
     /// Runs a handler; the single place where its errors become problems.
-    private func run(_ route: Route, request: HTTPRequest, parameters: [String: String], state: ServiceState) -> HTTPResponse {
+    private func run(_ route: Route, request: HTTPRequest, parameters: [String: String], state: ServiceState,
+                     metrics: ServiceMetrics) -> HTTPResponse {
         do {
-            return try route.handler(RequestContext(request: request, parameters: parameters, state: state))
+            return try route.handler(RequestContext(request: request, parameters: parameters, state: state, metrics: metrics))
         } catch {
             switch error {
             case .request(let requestError): return Problem(requestError).response()
             case .model(let modelError): return Problem(modelError).response()
             case .storage(let storageProblem): return Problem(storageProblem).response(headers: storageProblem.headers)
+            case .stateLimit(let exceeded): return Problem(exceeded).response()
             }
         }
     }

@@ -31,11 +31,14 @@ final class ServiceState: Sendable {
     private let durability: Mutex<Durability>
     /// Answers already given to POSTs with an `Idempotency-Key`.
     let idempotency = IdempotencyCache()
+    /// Caps on the whole state, checked under the world's lock before a command is applied.
+    let limits: StateLimits
 
     /// A state in memory only (in-process tests) is ready at once; one that will be recovered
     /// starts `recovering`.
-    init(recovering: Bool) {
+    init(recovering: Bool, limits: StateLimits = .default) {
         durability = Mutex(Durability(phase: recovering ? .recovering : .ready))
+        self.limits = limits
     }
 
     var phase: Phase { durability.withLock { $0.phase } }
@@ -70,7 +73,8 @@ final class ServiceState: Sendable {
     /// Applies a command durably; returns its outcome and the system afterwards (nil once
     /// deleted). A command the model refuses is not journaled.
     func apply(_ command: Command) throws(ServiceError) -> (outcome: Outcome, system: System?) {
-        try commit(.command(command)) { (world) throws(ServiceError) in
+        try commit(.command(command)) { [limits] (world) throws(ServiceError) in
+            do throws(StateLimits.Exceeded) { try limits.check(command, against: world) } catch { throw .stateLimit(error) }
             do throws(ModelError) {
                 let outcome = try world.apply(command)
                 return (outcome, try? world.system(command.system))
@@ -83,6 +87,7 @@ final class ServiceState: Sendable {
     /// Replaces the whole state with a validated world, durably, and cuts a snapshot right
     /// away so that the journal does not keep the large record.
     func replace(with newWorld: World) throws(ServiceError) -> Persistence.SnapshotInfo? {
+        do throws(StateLimits.Exceeded) { try limits.check(newWorld) } catch { throw .stateLimit(error) }
         try commit(.replace(newWorld)) { (world) throws(ServiceError) in world = newWorld }
         return try snapshotNow()
     }

@@ -1,0 +1,31 @@
+import MicroHTTP
+
+/// What a token may do. Each role includes the ones below it.
+public enum Role: String, Sendable, Comparable, CaseIterable {
+    /// `GET` and `HEAD` under `/v1`.
+    case read
+    /// Everything under `/v1` except replacing the whole state.
+    case write
+    /// Everything, `PUT /v1/snapshot` included.
+    case admin
+
+    public static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+
+    private var rank: Int {
+        switch self {
+        case .read: 0
+        case .write: 1
+        case .admin: 2
+        }
+    }
+
+    /// The least role a request needs, decided by method and path alone (before routing, so
+    /// that a caller without the role learns nothing about which paths exist).
+    static func required(method: HTTPMethod, path: String) -> Role {
+        switch method {
+        case .get, .head: .read
+        case .put where path == "/v1/snapshot": .admin
+        default: .write
+        }
+    }
+}
