@@ -42,8 +42,7 @@ public struct ServiceResponder: HTTPResponder {
     /// `finishRecovery` installs the recovered state.
     public init(logger: Logger, recovering: Bool, options: ServiceOptions = ServiceOptions()) {
         self.logger = logger
-        self.router = Router(routes: OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes
-                             + MessageHandlers.routes + SnapshotHandlers.routes)
+        self.router = Router(routes: ServiceResponder.routes)
         self.state = ServiceState(recovering: recovering, limits: options.limits)
         self.authenticator = Authenticator(tokens: options.tokens)
         self.protectMetrics = options.protectMetrics
@@ -137,6 +136,10 @@ public struct ServiceResponder: HTTPResponder {
             return "no final snapshot: \(error)"
         }
     }
+
+    /// The routing table.
+    static let routes: [Route] = OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes
+        + MessageHandlers.routes + SnapshotHandlers.routes
 
     /// Every routed path template (for the contract test).
     public var routedPaths: [String] { router.paths }
