@@ -9,7 +9,7 @@ DATA_DIR ?= ./msid-data
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: all build build-release run test test-swift lint schemathesis crash-test bench deps deps-test deps-lint deps-bench clean
+.PHONY: all build build-release run test test-swift lint schemathesis crash-test metrics-check bench deps deps-test deps-lint deps-bench clean
 
 all: build
 
@@ -47,7 +47,7 @@ run: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/msid" serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 ## test: build, every Swift test suite, then the external checks.
-test: deps-test test-swift lint schemathesis crash-test
+test: deps-test test-swift lint schemathesis crash-test metrics-check
 
 test-swift: deps-test
 	$(SWIFT) build --build-tests
@@ -61,6 +61,11 @@ schemathesis: deps
 crash-test: deps
 	$(SWIFT) build --product msid
 	scripts/crash-test --rounds 20 --torn-rounds 20
+
+## metrics-check: /metrics of the real binary parsed by prometheus_client (pip installs it).
+metrics-check: deps
+	$(SWIFT) build --product msid
+	scripts/metrics-check
 
 lint: deps-lint
 	hadolint docker/Dockerfile

@@ -133,7 +133,7 @@ struct Composition {
 
 /// Occupancy of a domain's number space.
 public struct DomainOccupancy: Hashable, Sendable, Codable {
-    /// What is counted: "vectors", "spis", "lpis", "msi-indices", "virqs".
+    /// What is counted: "vectors", "spis", "lpis", "msi-vectors", "msix-entries", "virqs".
     public var unit: String
     public var used: Int
     public var free: Int

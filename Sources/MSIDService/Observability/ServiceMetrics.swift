@@ -14,7 +14,7 @@ import Synchronization
 ///   flush's `fdatasync` and how many records it carried;
 /// - `msid_domain_irqs{system,domain,kind}`, `msid_domain_used{…,unit}` and
 ///   `msid_domain_free{…,unit}`: live IRQs with a level in the domain, and the domain's own
-///   resource (vectors, SPIs, LPIs, MSI indices, virqs) used and free, read from the state at
+///   resource (vectors, SPIs, LPIs, MSI vectors, MSI-X entries, virqs) used and free, read from the state at
 ///   each scrape.
 ///
 /// A route's histogram and its counters are created once and then found by a lookup in a
@@ -82,12 +82,12 @@ final class ServiceMetrics: Sendable {
         static var domainUsed: MetricNameDescriptor {
             MetricNameDescriptor(
                 namespace: "msid", subsystem: "domain", metricName: "used", unitName: "",
-                helpText: "The domain's own resource in use (unit: vectors, spis, lpis, msi-indices or virqs).")
+                helpText: "The domain's own resource in use (unit: vectors, spis, lpis, msi-vectors, msix-entries or virqs).")
         }
         static var domainFree: MetricNameDescriptor {
             MetricNameDescriptor(
                 namespace: "msid", subsystem: "domain", metricName: "free", unitName: "",
-                helpText: "The domain's own resource free (unit: vectors, spis, lpis, msi-indices or virqs).")
+                helpText: "The domain's own resource free (unit: vectors, spis, lpis, msi-vectors, msix-entries or virqs).")
         }
     }
 
