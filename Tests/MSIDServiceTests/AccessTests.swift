@@ -167,6 +167,19 @@ struct AccessTests {
         #expect(AccessTests.send(open, .get, "/metrics").status == .ok)
     }
 
+    @Test("an Idempotency-Key is scoped by token: another caller's same key runs its own request")
+    func idempotencyPerCaller() throws {
+        let tokens = try AccessTokens(parsing: "write \(AccessTests.writeToken)\nadmin \(AccessTests.adminToken)")
+        let responder = ServiceResponder(logger: Logger(label: "test"), options: ServiceOptions(tokens: tokens))
+        let body = #"{"name":"k","arch":"arm64","cpus":1}"#
+        let first = AccessTests.send(responder, .post, "/v1/systems", token: AccessTests.writeToken, json: body, headers: [("Idempotency-Key", "same")])
+        let replay = AccessTests.send(responder, .post, "/v1/systems", token: AccessTests.writeToken, json: body, headers: [("Idempotency-Key", "same")])
+        let other = AccessTests.send(responder, .post, "/v1/systems", token: AccessTests.adminToken, json: body, headers: [("Idempotency-Key", "same")])
+        #expect(first.status == .created && replay.status == .created)
+        #expect(other.status == .conflict, "the other caller's request ran (and found the system)")
+        #expect(AccessTests.text(other).contains("system-exists"))
+    }
+
     // MARK: Request ids
 
     @Test("X-Request-ID: a usable one is echoed, anything else is replaced by a fresh id")

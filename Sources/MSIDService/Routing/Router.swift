@@ -54,7 +54,10 @@ struct Router: Sendable {
                 return (Problem(.invalidParameter, "the Idempotency-Key header must have 1 to 255 characters",
                                 [("parameter", .string("Idempotency-Key"))]).response(), matched)
             }
-            switch state.idempotency.begin(key: key, fingerprint: IdempotencyCache.fingerprint(request)) {
+            // Keys are scoped by caller (the Authorization header): one token's key never
+            // replays another token's answer.
+            let scopedKey = (request.headers["Authorization"] ?? "") + "\n" + key
+            switch state.idempotency.begin(key: scopedKey, fingerprint: IdempotencyCache.fingerprint(request)) {
             case .replay(let response):
                 return (response, matched)
             case .inProgress:
@@ -63,7 +66,7 @@ struct Router: Sendable {
                 return (Problem(.idempotencyKeyReused, "Idempotency-Key \(key) was used for a different request").response(), matched)
             case .fresh:
                 let response = run(route, request: request, parameters: parameters, state: state, metrics: metrics)
-                state.idempotency.finish(key: key, response: response)
+                state.idempotency.finish(key: scopedKey, response: response)
                 return (response, matched)
             }
         }
