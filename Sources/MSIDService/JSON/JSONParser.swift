@@ -127,16 +127,26 @@ struct JSONParser {
         // Fast path: no escape before the closing quote (nearly every string), one copy.
         let start = position
         var scan = position
+        var highBits: UInt8 = 0
         while scan < bytes.count {
             let byte = bytes[scan]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: bytes[start..<scan], as: UTF8.self) else {
-                    throw Failure(offset: start, reason: "invalid UTF-8 in a string")
+                // ASCII needs no validation, and `String(decoding:)` is specialized here while
+                // the generic `String(validating:)` looks up its metadata on every call.
+                let text: String
+                if highBits < 0x80 {
+                    text = String(decoding: bytes[start..<scan], as: UTF8.self)
+                } else {
+                    guard let valid = String(validating: bytes[start..<scan], as: UTF8.self) else {
+                        throw Failure(offset: start, reason: "invalid UTF-8 in a string")
+                    }
+                    text = valid
                 }
                 position = scan + 1
                 return text
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            highBits |= byte
             scan += 1
         }
         var scalars = String.UnicodeScalarView()
