@@ -9,7 +9,7 @@ DATA_DIR ?= ./msid-data
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export DEBIAN_FRONTEND := noninteractive
 
-.PHONY: all build build-release run test test-swift lint schemathesis crash-test metrics-check bench deps deps-test deps-lint deps-bench clean
+.PHONY: all build build-release run test test-swift lint schemathesis crash-test metrics-check abuse bench deps deps-test deps-lint deps-bench deps-abuse clean
 
 all: build
 
@@ -26,6 +26,13 @@ deps-test: deps
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing"; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing ca-certificates; \
+	fi
+
+## deps-abuse: slowhttptest, the slowloris and slow-body client of scripts/abuse.
+deps-abuse: deps
+	@if ! command -v slowhttptest >/dev/null; then \
+		echo "installing slowhttptest"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends slowhttptest; \
 	fi
 
 deps-lint:
@@ -47,7 +54,7 @@ run: build-release
 	"$$($(SWIFT) build -c release --show-bin-path)/msid" serve --host $(HOST) --port $(PORT) --data-dir $(DATA_DIR)
 
 ## test: build, every Swift test suite, then the external checks.
-test: deps-test test-swift lint schemathesis crash-test metrics-check
+test: deps-test test-swift lint schemathesis crash-test metrics-check abuse
 
 test-swift: deps-test
 	$(SWIFT) build --build-tests
@@ -66,6 +73,11 @@ crash-test: deps
 metrics-check: deps
 	$(SWIFT) build --product msid
 	scripts/metrics-check
+
+## abuse: slowloris, slow body, 1,000 connections at once and oversize requests against the real msid.
+abuse: deps-abuse
+	$(SWIFT) build --product msid
+	scripts/abuse
 
 lint: deps-lint
 	hadolint docker/Dockerfile

@@ -1,6 +1,10 @@
 // The C side of MicroHTTP: libmicrohttpd's header plus the few small wrappers Swift needs.
 // Every wrapper is static inline (the Clang importer compiles it into the Swift module) and
 // prefixed mhd_shim_; each says why it exists.
+//
+// SwiftPM does not track this header: after changing only it, `swift build` reuses the old
+// MicroHTTP objects (seen with Swift 6.3: the binary kept the previous TLS priority string).
+// Touch a file in Sources/MicroHTTP to rebuild.
 #ifndef MSID_CMICROHTTPD_SHIM_H
 #define MSID_CMICROHTTPD_SHIM_H
 
@@ -29,6 +33,20 @@ struct mhd_shim_config {
     const char *tls_key_pem;
 };
 
+/// GnuTLS priorities of the HTTPS server: GnuTLS's NORMAL ciphers, key exchanges and signature
+/// algorithms, but of the protocol versions only TLS 1.3 and TLS 1.2 (NORMAL alone still allows
+/// TLS 1.0 and 1.1 with GnuTLS 3.7). An allow-list rather than "-VERS-TLS1.0:-VERS-TLS1.1", so
+/// no version GnuTLS may one day add to NORMAL below 1.2 slips in, and no keyword a later
+/// GnuTLS may drop (such as VERS-SSL3.0) can make the string fail to parse. Checked with
+/// `gnutls-cli --priority '...' -l` against GnuTLS 3.7.9: "Protocols: VERS-TLS1.3, VERS-TLS1.2".
+///
+/// Lifetime: libmicrohttpd passes the string to gnutls_priority_init while MHD_start_daemon
+/// parses its options and keeps only the compiled priority cache, not the pointer; a string
+/// literal lives for the whole process anyway. A string GnuTLS rejects makes MHD_start_daemon
+/// fail ("Setting priorities to `...' failed" in the log): a typo stops the server from
+/// starting instead of serving weaker TLS.
+#define MHD_SHIM_TLS_PRIORITIES "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2"
+
 /// Receives libmicrohttpd's error log as one formatted line.
 typedef void (*mhd_shim_log_line)(void *cls, const char *line);
 
@@ -48,9 +66,10 @@ static inline void mhd_shim_log_trampoline(void *cls, const char *format, va_lis
 }
 
 /// Starts a daemon: internal polling thread, epoll, a thread pool, ITC (wakes the workers on
-/// stop), error log to `logger`, TLS when a certificate is given (TLS 1.2 at least), and
-/// `accept_policy` asked about every new connection (how a draining server refuses them:
-/// MHD_quiesce_daemon races the epoll workers in 0.9.75 and can abort the process).
+/// stop), error log to `logger`, TLS when a certificate is given (TLS 1.2 or 1.3 only, see
+/// MHD_SHIM_TLS_PRIORITIES), and `accept_policy` asked about every new connection (how a
+/// draining server refuses them: MHD_quiesce_daemon races the epoll workers in 0.9.75 and can
+/// abort the process).
 /// Returns NULL when libmicrohttpd refuses (the log says why) or the address is bad.
 static inline struct MHD_Daemon *mhd_shim_start(const struct mhd_shim_config *config,
                                                 MHD_AcceptPolicyCallback accept_policy, void *accept_policy_cls,
@@ -83,8 +102,8 @@ static inline struct MHD_Daemon *mhd_shim_start(const struct mhd_shim_config *co
     if (config->tls_certificate_pem != NULL) {
         options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)config->tls_certificate_pem };
         options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)config->tls_key_pem };
-        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0,
-                                                (void *)"NORMAL:-VERS-SSL3.0:-VERS-TLS1.0:-VERS-TLS1.1" };
+        // One-pointer options take ptr_value in MHD_OPTION_ARRAY (parse_options_va in daemon.c).
+        options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)MHD_SHIM_TLS_PRIORITIES };
     }
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
     return MHD_start_daemon(flags, config->port, accept_policy, accept_policy_cls, handler, handler_cls,

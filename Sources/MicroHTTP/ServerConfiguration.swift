@@ -19,7 +19,12 @@ public struct ServerConfiguration: Sendable {
     /// Per-connection memory for headers and buffers (0: libmicrohttpd's 32 KiB, which accepts
     /// headers of about 16 KB; larger get 431).
     public var connectionMemoryBytes: Int = 0
-    /// PEM certificate and key files; both or neither. With them the server speaks HTTPS only.
+    /// PEM certificate and key files; both or neither. With them the server speaks HTTPS only,
+    /// TLS 1.3 or TLS 1.2: a client offering only TLS 1.0 or 1.1 (or SSL 3) gets its connection
+    /// closed during the handshake, before any HTTP. Ciphers and key exchanges are GnuTLS's
+    /// `NORMAL` set (the priority string is `MHD_SHIM_TLS_PRIORITIES` in the CMicroHTTPD shim).
+    /// The files are read once, at start; the key must not be encrypted. Prefer an ECDSA P-256
+    /// certificate: its handshakes cost about a third of RSA-2048's.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
     /// Where libmicrohttpd's own error log goes, one line at a time.

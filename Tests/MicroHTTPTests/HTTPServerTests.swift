@@ -1,6 +1,7 @@
 import Foundation
 import MSIDTestSupport
 import MicroHTTP
+import Synchronization
 import Testing
 
 @Suite("HTTP server on a real socket")
@@ -173,7 +174,7 @@ struct HTTPServerTests {
         #expect(stopped.wait(timeout: .now() + 20) == .success)
     }
 
-    @Test("TLS: a self-signed certificate made in the test serves HTTPS")
+    @Test("TLS: a self-signed certificate made in the test serves HTTPS over TLS 1.3 and 1.2, and TLS 1.0 and 1.1 are refused")
     func tls() throws {
         let directory = try TemporaryDirectory(prefix: "msid-tls")
         defer { directory.remove() }
@@ -187,9 +188,29 @@ struct HTTPServerTests {
             $0.tlsKeyPath = key
         }
         defer { server.stop() }
-        let result = try run("/usr/bin/env", ["curl", "-s", "--cacert", certificate, "https://127.0.0.1:\(server.boundPort)/secure?x=1"])
-        #expect(result.status == 0)
-        #expect(result.output == "GET /secure?x=1\n")
+        let url = "https://127.0.0.1:\(server.boundPort)/secure?x=1"
+        for (versions, negotiated) in [(["--tlsv1.3"], "TLSv1.3"), (["--tlsv1.2", "--tls-max", "1.2"], "TLSv1.2")] {
+            let result = try run("/usr/bin/env", ["curl", "-sS", "-v", "--cacert", certificate] + versions + [url])
+            #expect(result.status == 0, "curl \(versions): \(result.errors)")
+            #expect(result.output == "GET /secure?x=1\n")
+            #expect(result.errors.contains("SSL connection using \(negotiated)"), "curl \(versions): \(result.errors)")
+        }
+        // curl's OpenSSL 3 refuses TLS 1.0 and 1.1 on its own at its default security level
+        // (it aborts with "legacy sigalg disallowed" even against a server that agrees to 1.1),
+        // so a plain `curl --tls-max 1.1` would fail whatever the server did. SECLEVEL=0 lets it
+        // finish such a handshake (checked against `gnutls-serv --priority NORMAL`: TLSv1.1 /
+        // ECDHE-ECDSA-AES256-SHA, and against this server built with plain "NORMAL"), so here the
+        // refusal is the server's: curl sent its client hello and no TLS connection came of it.
+        for versions in [["--tlsv1.0", "--tls-max", "1.1"], ["--tlsv1.1", "--tls-max", "1.1"], ["--tlsv1.0", "--tls-max", "1.0"]] {
+            let result = try run("/usr/bin/env", ["curl", "-sS", "-v", "--cacert", certificate, "--ciphers", "DEFAULT@SECLEVEL=0"]
+                                 + versions + [url])
+            #expect(result.status == 35, "curl \(versions) should fail the handshake (exit 35): \(result.errors)")
+            #expect(result.errors.contains("Client hello"), "curl \(versions) never offered: \(result.errors)")
+            #expect(!result.errors.contains("SSL connection using"), "curl \(versions): \(result.errors)")
+            #expect(result.output.isEmpty)
+        }
+        // The refused handshakes leave the server serving.
+        #expect(try run("/usr/bin/env", ["curl", "-sS", "--cacert", certificate, url]).output == "GET /secure?x=1\n")
     }
 
     @Test("a TLS file that cannot be read is a typed error, not a crash")
@@ -225,17 +246,28 @@ struct HTTPServerTests {
         return stopped
     }
 
-    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs a program to its end: exit status, standard output, standard error (read on its
+    /// own thread, so neither pipe can fill up and stall the program).
+    private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        let errorText = Mutex("")
+        let errorsRead = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            let data = errors.fileHandleForReading.readDataToEndOfFile()
+            errorText.withLock { $0 = String(decoding: data, as: UTF8.self) }
+            errorsRead.signal()
+        }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        errorsRead.wait()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self), errorText.withLock { $0 })
     }
 }
 
