@@ -98,7 +98,10 @@ static inline struct MHD_Daemon *mhd_shim_start(const struct mhd_shim_config *co
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->per_ip_connection_limit, NULL };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)completed, completed_cls };
     options[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &local };
-    options[n++] = (struct MHD_OptionItem){ MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL };
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: its value 1 also sets SO_REUSEPORT, with which a
+     * second server binds the same port and the kernel splits connections between the two.
+     * Without the option libmicrohttpd sets SO_REUSEADDR only, so a restart still binds a port
+     * whose old connections linger in TIME_WAIT, and a second server gets EADDRINUSE. */
     if (config->tls_certificate_pem != NULL) {
         options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)config->tls_certificate_pem };
         options[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)config->tls_key_pem };

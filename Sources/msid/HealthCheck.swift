@@ -4,7 +4,9 @@ import Glibc
 /// `msid healthcheck`: GET /healthz on a local msid and exit 0 on 200 (for container
 /// HEALTHCHECKs, so the runtime image needs no HTTP client). Plain HTTP only.
 struct HealthCheck: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Exit 0 when a local msid answers GET /healthz with 200.")
+    // Named explicitly: ArgumentParser would call the type `health-check`.
+    static let configuration = CommandConfiguration(commandName: "healthcheck",
+                                                    abstract: "Exit 0 when a local msid answers GET /healthz with 200.")
 
     @Option(help: "Port of the msid to check (env MSID_PORT).")
     var port: UInt16?
