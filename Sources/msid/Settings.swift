@@ -89,12 +89,9 @@ struct Settings {
 
     /// A byte count: digits, optionally with `B`, `KiB`, `MiB` or `GiB`.
     static func byteCount(_ text: String, _ name: String, in range: ClosedRange<Int>) throws -> Int {
-        let units: [(suffix: String, factor: Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("B", 1)]
-        let unit = units.first { text.hasSuffix($0.suffix) } ?? ("", 1)
-        guard let count = Int(text.dropLast(unit.suffix.count)), count >= 0, count <= Int.max / unit.factor,
-              range.contains(count * unit.factor) else {
+        guard let bytes = ByteSize.parse(text), range.contains(bytes) else {
             throw ValidationError("\(name) \"\(text)\" is not a size from \(range.lowerBound) to \(range.upperBound) bytes (e.g. 4096, 64KiB, 1MiB)")
         }
-        return count * unit.factor
+        return bytes
     }
 }

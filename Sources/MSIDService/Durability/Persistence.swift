@@ -169,10 +169,9 @@ public enum SnapshotThreshold: Sendable, Equatable, CustomStringConvertible {
 
     /// `10000` (records) or a size with a unit: `512KiB`, `64MiB`, `1GiB`, `4096B`.
     public init?(parsing text: String) {
-        let units: [(suffix: String, factor: Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("B", 1)]
-        if let unit = units.first(where: { text.hasSuffix($0.suffix) }) {
-            guard let count = Int(text.dropLast(unit.suffix.count)), count > 0, count <= Int.max / unit.factor else { return nil }
-            self = .bytes(count * unit.factor)
+        if ByteSize.hasUnit(text) {
+            guard let bytes = ByteSize.parse(text), bytes > 0 else { return nil }
+            self = .bytes(bytes)
         } else {
             guard let count = Int(text), count > 0 else { return nil }
             self = .records(count)
@@ -184,5 +183,21 @@ public enum SnapshotThreshold: Sendable, Equatable, CustomStringConvertible {
         case .records(let count): "\(count) records"
         case .bytes(let count): "\(count) bytes"
         }
+    }
+}
+
+/// Sizes as operators write them: digits with `B`, `KiB`, `MiB` or `GiB` (binary multiples).
+public enum ByteSize {
+    private static let units: [(suffix: String, factor: Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("B", 1)]
+
+    /// Whether `text` ends in one of the units.
+    public static func hasUnit(_ text: String) -> Bool { units.contains { text.hasSuffix($0.suffix) } }
+
+    /// The bytes `text` names (a bare number is bytes), or nil when it is not a non-negative
+    /// size or overflows.
+    public static func parse(_ text: String) -> Int? {
+        let unit = units.first { text.hasSuffix($0.suffix) } ?? ("", 1)
+        guard let count = Int(text.dropLast(unit.suffix.count)), count >= 0, count <= Int.max / unit.factor else { return nil }
+        return count * unit.factor
     }
 }
