@@ -18,6 +18,17 @@ import Synchronization
 
 let clock = ContinuousClock()
 
+/// The service's logger at `warning`: one line per request would measure stderr, not durability.
+let quietLogger: Logger = {
+    var logger = Logger(label: "bench")
+    logger.logLevel = .warning
+    return logger
+}()
+
+/// Journal flushes (fdatasyncs) and the records they carried, over the whole run.
+let flushes = Atomic<Int>(0)
+let flushedRecords = Atomic<Int>(0)
+
 /// `value` with one decimal.
 func decimal(_ value: Double) -> String { String(Double(Int((value * 10).rounded())) / 10) }
 
@@ -46,8 +57,12 @@ struct Bench {
         do {
             let lock = try Persistence.lockDirectory(directory)
             let (persistence, world, report) = try Persistence.recover(directory: directory, lock: lock, threshold: threshold,
-                                                                       repair: false, logger: Logger(label: "bench"))
-            let responder = ServiceResponder(logger: Logger(label: "bench"), recovering: true)
+                                                                       repair: false, logger: quietLogger,
+                                                                       journalObserver: { flush in
+                                                                           flushes.add(1, ordering: .relaxed)
+                                                                           flushedRecords.add(flush.records, ordering: .relaxed)
+                                                                       })
+            let responder = ServiceResponder(logger: quietLogger, recovering: true)
             responder.finishRecovery(world: world, persistence: persistence)
             return (Bench(responder: responder), report)
         } catch {
@@ -110,6 +125,7 @@ func groupCommit(_ parent: String) {
     var rates: [Int: Double] = [:]
     for clients in [1, 16] {
         let done = Atomic<Int>(0)
+        let (flushesBefore, recordsBefore) = (flushes.load(ordering: .relaxed), flushedRecords.load(ordering: .relaxed))
         let start = clock.now
         concurrently(clients) { index in
             // Each client toggles the mask of its own IRQ (virqs 1-16): a durable mutation per request.
@@ -123,7 +139,10 @@ func groupCommit(_ parent: String) {
         }
         let elapsed = milliseconds(clock.now - start) / 1e3
         rates[clients] = Double(done.load(ordering: .relaxed)) / elapsed
-        print("group commit: \(clients) client(s): \(Int(rates[clients] ?? 0)) durable mutations/s")
+        let batches = flushes.load(ordering: .relaxed) - flushesBefore
+        let records = flushedRecords.load(ordering: .relaxed) - recordsBefore
+        print("group commit: \(clients) client(s): \(Int(rates[clients] ?? 0)) durable mutations/s, "
+              + "\(decimal(Double(records) / Double(max(1, batches)))) records per fdatasync")
     }
     print("group commit: 16 clients / 1 client = \(decimal((rates[16] ?? 0) / max(1, rates[1] ?? 1)))x (target >= 10x)")
 }
@@ -190,7 +209,7 @@ func snapshotAndRecovery(_ parent: String) {
 /// `--codec-only`: encode and decode the 100,000-IRQ snapshot document in memory, three times
 /// each (for profiling the codec alone).
 func codecOnly() {
-    let bench = Bench(responder: ServiceResponder(logger: Logger(label: "bench")))
+    let bench = Bench(responder: ServiceResponder(logger: quietLogger))
     for name in ["bench", "bench2"] {
         bench.createSystem(name, devices: 25)
         for device in 0..<25 {
@@ -212,8 +231,8 @@ if CommandLine.arguments.contains("--codec-only") {
     exit(0)
 }
 
-let parent = CommandLine.arguments.dropFirst().first ?? "/var/tmp/msid-durability-bench"
+let parent = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("--") } ?? "/var/tmp/msid-durability-bench"
 mkdir(parent, 0o700)
 if !CommandLine.arguments.contains("--large-only") { groupCommit(parent) }
-snapshotAndRecovery(parent)
+if !CommandLine.arguments.contains("--group-only") { snapshotAndRecovery(parent) }
 _ = system("rm -rf '\(parent)'")

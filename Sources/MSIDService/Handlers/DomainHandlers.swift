@@ -16,31 +16,32 @@ enum DomainHandlers {
         let system = try context.systemName()
         let body = try context.jsonBody()
         let spec = try context.decode { () throws(RequestError) in try DomainDTO.spec(body, system: system) }
-        let (_, after) = try context.state.apply(.createDomain(system: system, spec: spec))
-        let view = try context.model { () throws(ModelError) in
-            guard let after else { throw ModelError.systemNotFound(system) }
-            return try after.domainView(spec.name)
+        let domain = try context.state.apply(.createDomain(system: system, spec: spec)) { _, after in
+            (try? after?.domainView(spec.name)).map(DomainDTO.domain)
         }
-        return context.json(.created, DomainDTO.domain(view), headers: ["Location": "/v1/systems/\(system)/domains/\(spec.name)"])
+        guard let domain else { throw .model(.domainNotFound(system: system, domain: spec.name)) }
+        return context.json(.created, domain, headers: ["Location": "/v1/systems/\(system)/domains/\(spec.name)"])
     }
 
     static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
-        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
-        return context.json(.ok, .object([("domains", .array(system.domainViews.map(DomainDTO.domain)))]))
+        let domains = try context.model { () throws(ModelError) in try context.state.read(name) { $0.domainViews.map(DomainDTO.domain) } }
+        return context.json(.ok, .object([("domains", .array(domains))]))
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
         let domain = try context.domainName()
-        let view = try context.model { () throws(ModelError) in try context.state.system(name).domainView(domain) }
-        return context.json(.ok, DomainDTO.domain(view))
+        let view = try context.model { () throws(ModelError) in
+            try context.state.read(name) { (system) throws(ModelError) in DomainDTO.domain(try system.domainView(domain)) }
+        }
+        return context.json(.ok, view)
     }
 
     static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
         let domain = try context.domainName()
-        _ = try context.state.apply(.deleteDomain(system: name, domain: domain))
+        try context.state.apply(.deleteDomain(system: name, domain: domain))
         return HTTPResponse(status: .noContent)
     }
 }

@@ -22,11 +22,11 @@ enum IRQHandlers {
         let domain = try context.domainName()
         let body = try context.jsonBody()
         let request = try context.decode { () throws(RequestError) in try IRQDTO.allocation(body) }
-        let (outcome, after) = try context.state.apply(.allocateIRQs(system: name, domain: domain, request: request))
-        guard case .irqsAllocated(let virqs) = outcome, let system = after, let first = virqs.first else {
-            throw .model(.systemNotFound(name))
+        let (first, irqs) = try context.state.apply(.allocateIRQs(system: name, domain: domain, request: request)) { outcome, system in
+            guard case .irqsAllocated(let virqs) = outcome, let system else { return (VirtualIRQ?.none, [JSONValue]()) }
+            return (virqs.first, virqs.compactMap { try? system.irqDescriptor($0) }.map { IRQDTO.irq($0, in: system) })
         }
-        let irqs = virqs.compactMap { try? system.irqDescriptor($0) }.map { IRQDTO.irq($0, in: system) }
+        guard let first else { throw .model(.systemNotFound(name)) }
         return context.json(.created, .object([("irqs", .array(irqs))]), headers: ["Location": "/v1/systems/\(name)/irqs/\(first)"])
     }
 
@@ -34,7 +34,8 @@ enum IRQHandlers {
         let name = try context.systemName()
         let domain = try context.queryDomain()
         let device = try context.queryDevice()
-        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
+        // Possibly every IRQ of the system: copied out, rendered outside the lock.
+        let system = try context.model { () throws(ModelError) in try context.state.copy(of: name) }
         let irqs = try context.model { () throws(ModelError) in try system.irqs(inDomain: domain, device: device) }
         return context.json(.ok, .object([("irqs", .array(irqs.map { IRQDTO.irq($0, in: system) }))]))
     }
@@ -42,16 +43,17 @@ enum IRQHandlers {
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
         let virq = try context.virq()
-        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
-        let irq = try context.model { () throws(ModelError) in try system.irqDescriptor(virq) }
-        return context.json(.ok, IRQDTO.irq(irq, in: system))
+        let irq = try context.model { () throws(ModelError) in
+            try context.state.read(name) { (system) throws(ModelError) in IRQDTO.irq(try system.irqDescriptor(virq), in: system) }
+        }
+        return context.json(.ok, irq)
     }
 
     /// Frees the IRQ; for a multi-MSI block, the whole block (listed in `freed`).
     static func free(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
         let virq = try context.virq()
-        let (outcome, _) = try context.state.apply(.free(system: name, virq: virq))
+        let outcome = try context.state.apply(.free(system: name, virq: virq))
         guard case .irqsFreed(let freed) = outcome else { return context.json(.ok, .object([("freed", .array([]))])) }
         return context.json(.ok, .object([("freed", .array(freed.map { .integer($0.rawValue) }))]))
     }
@@ -60,10 +62,11 @@ enum IRQHandlers {
         { (context) throws(ServiceError) -> HTTPResponse in
             let name = try context.systemName()
             let virq = try context.virq()
-            let (_, after) = try context.state.apply(command(name, virq))
-            guard let system = after else { throw .model(.systemNotFound(name)) }
-            let irq = try context.model { () throws(ModelError) in try system.irqDescriptor(virq) }
-            return context.json(.ok, IRQDTO.irq(irq, in: system))
+            let irq = try context.state.apply(command(name, virq)) { _, system in
+                system.flatMap { system in (try? system.irqDescriptor(virq)).map { IRQDTO.irq($0, in: system) } }
+            }
+            guard let irq else { throw .model(.irqNotFound(system: name, virq: virq)) }
+            return context.json(.ok, irq)
         }
     }
 
@@ -91,7 +94,7 @@ enum IRQHandlers {
             try reader.finish()
             return cpus
         }
-        let (outcome, _) = try context.state.apply(.setAffinity(system: name, virq: virq, cpus: cpus))
+        let outcome = try context.state.apply(.setAffinity(system: name, virq: virq, cpus: cpus))
         guard case .affinityChanged(let report) = outcome else { throw .model(.irqNotFound(system: name, virq: virq)) }
         return context.json(.ok, .object([
             ("virq", .integer(report.virq.rawValue)),

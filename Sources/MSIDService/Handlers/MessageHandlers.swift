@@ -28,7 +28,9 @@ enum MessageHandlers {
             try reader.finish()
             return (MSIMessage(addressHi: UInt32(hi), addressLo: UInt32(lo), data: UInt32(data)), device)
         }
-        let decoded = try context.model { () throws(ModelError) in try context.state.system(name).decode(message, device: device) }
+        let decoded = try context.model { () throws(ModelError) in
+            try context.state.read(name) { (system) throws(ModelError) in try system.decode(message, device: device) }
+        }
         var object = JSONObjectBuilder()
         object.set("virq", .integer(decoded.virq.rawValue))
         object.set("device", .string(decoded.device.description))
@@ -45,13 +47,17 @@ enum MessageHandlers {
         let name = try context.systemName()
         let after = try context.queryInteger("after", in: 0...Int64.max) ?? 0
         let limit = try context.queryInteger("limit", in: 1...1000) ?? 100
-        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
-        let events = system.events.events(after: EventSequence(rawValue: UInt64(after)), limit: Int(limit))
-        let next = events.last?.sequence.rawValue ?? UInt64(after)
+        // At most 1,000 events: rendered under the lock, so the trail is not copied out.
+        let (events, next, firstRetained) = try context.model { () throws(ModelError) in
+            try context.state.read(name) { system in
+                let page = system.events.events(after: EventSequence(rawValue: UInt64(after)), limit: Int(limit))
+                return (page.map(IRQDTO.event), page.last?.sequence.rawValue ?? UInt64(after), system.events.firstRetained.rawValue)
+            }
+        }
         var object = JSONObjectBuilder()
-        object.set("events", .array(events.map(IRQDTO.event)))
+        object.set("events", .array(events))
         object.set("next", .integer(next))
-        object.set("firstRetained", .integer(system.events.firstRetained.rawValue))
+        object.set("firstRetained", .integer(firstRetained))
         return context.json(.ok, object.value)
     }
 }

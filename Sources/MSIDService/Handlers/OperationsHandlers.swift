@@ -1,3 +1,4 @@
+import IRQModel
 import MicroHTTP
 
 /// Liveness, readiness, metrics and the contract.
@@ -25,7 +26,7 @@ enum OperationsHandlers {
     /// The Prometheus text exposition (`ServiceMetrics`), the per-domain gauges read now.
     static func metrics(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
-                     body: context.metrics.exposition(of: context.state.systems))
+                     body: context.metrics.exposition(of: context.state.readAll { ($0.name, $0.domainViews) }))
     }
 
     /// `openapi/msid.yaml`, byte for byte (embedded at build time).

@@ -16,31 +16,31 @@ enum SystemHandlers {
     static func create(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let body = try context.jsonBody()
         let spec = try context.decode { () throws(RequestError) in try SystemDTO.spec(body) }
-        let (_, system) = try context.state.apply(.createSystem(spec))
+        let system = try context.state.apply(.createSystem(spec)) { _, system in system.map(SystemDTO.system) }
         guard let system else { throw .model(.systemNotFound(spec.name)) }
-        return context.json(.created, SystemDTO.system(system), headers: ["Location": "/v1/systems/\(spec.name)"])
+        return context.json(.created, system, headers: ["Location": "/v1/systems/\(spec.name)"])
     }
 
     static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
-        context.json(.ok, .object([("systems", .array(context.state.systems.map(SystemDTO.system)))]))
+        context.json(.ok, .object([("systems", .array(context.state.readAll(SystemDTO.system)))]))
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
-        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
-        return context.json(.ok, SystemDTO.system(system))
+        let system = try context.model { () throws(ModelError) in try context.state.read(name, SystemDTO.system) }
+        return context.json(.ok, system)
     }
 
     static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
-        _ = try context.state.apply(.deleteSystem(name))
+        try context.state.apply(.deleteSystem(name))
         return HTTPResponse(status: .noContent)
     }
 
     static func cpus(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
-        let system = try context.model { () throws(ModelError) in try context.state.system(name) }
-        return context.json(.ok, .object([("cpus", .array(system.cpus.map(SystemDTO.cpu)))]))
+        let cpus = try context.model { () throws(ModelError) in try context.state.read(name) { $0.cpus.map(SystemDTO.cpu) } }
+        return context.json(.ok, .object([("cpus", .array(cpus))]))
     }
 
     /// `PATCH .../cpus/{cpu}` `{"online": bool}`: hotplug, answered with what moved.
@@ -54,7 +54,7 @@ enum SystemHandlers {
             try reader.finish()
             return value
         }
-        let (outcome, _) = try context.state.apply(.setCPUOnline(system: name, cpu: cpu, online: online))
+        let outcome = try context.state.apply(.setCPUOnline(system: name, cpu: cpu, online: online))
         guard case .cpuChanged(let report) = outcome else { return context.json(.ok, .object([])) }
         return context.json(.ok, SystemDTO.hotplug(report))
     }

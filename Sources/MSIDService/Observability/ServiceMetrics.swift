@@ -137,13 +137,13 @@ final class ServiceMetrics: Sendable {
         batchRecords.record(Double(flush.records))
     }
 
-    /// Sets the per-domain gauges from `systems` and removes those of domains that are gone,
-    /// then renders the registry.
-    func exposition(of systems: [System]) -> [UInt8] {
+    /// Sets the per-domain gauges from each system's domain views and removes those of domains
+    /// that are gone, then renders the registry.
+    func exposition(of systems: [(name: SystemName, domains: [DomainView])]) -> [UInt8] {
         domainGauges.withLock { gauges in
             var seen = Set<DomainKey>()
             for system in systems {
-                for view in system.domainViews {
+                for view in system.domains {
                     let key = DomainKey(system: system.name.rawValue, domain: view.name.rawValue, kind: view.kind.rawValue)
                     seen.insert(key)
                     let labels = [("system", key.system), ("domain", key.domain), ("kind", key.kind)]

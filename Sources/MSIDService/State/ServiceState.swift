@@ -6,8 +6,15 @@ import Synchronization
 /// durability. The lock is held for the in-memory change and the journal append (a copy of
 /// bytes encoded before the lock) only; the fsync that makes a mutation durable is waited for
 /// outside it and shared with concurrent requests (group commit), and a mutation is answered
-/// only after its own record is on disk. Handlers render their answers from the copies these
-/// methods return, outside the lock (copies of a `System` share storage).
+/// only after its own record is on disk.
+///
+/// Answers are built from small views taken under the lock (`apply(_:answer:)`, `read`), and
+/// encoded to bytes outside it. A `System` is never kept past the lock for a small answer:
+/// copies share storage, so the next mutation of the system would have to copy its whole IRQ
+/// table and event trail (copy-on-write) while another thread still held the old one. Only
+/// answers that may be large (the IRQ list, the snapshot) take such a copy (`copy(of:)`): one
+/// O(1) copy under the lock, the rendering outside it, and at most one table copy for the next
+/// writer.
 ///
 /// Reads see every applied mutation, including one whose record is still being synced (its
 /// client has no answer yet); a crash can take such a mutation back, never an acknowledged one.
@@ -70,14 +77,22 @@ final class ServiceState: Sendable {
         return .storage(.failed(reason))
     }
 
-    /// Applies a command durably; returns its outcome and the system afterwards (nil once
-    /// deleted). A command the model refuses is not journaled.
-    func apply(_ command: Command) throws(ServiceError) -> (outcome: Outcome, system: System?) {
+    /// Applies a command durably and returns its outcome. A command the model refuses is not
+    /// journaled.
+    @discardableResult
+    func apply(_ command: Command) throws(ServiceError) -> Outcome {
+        try apply(command) { outcome, _ in outcome }
+    }
+
+    /// Applies a command durably and returns `answer(outcome, system)`, computed under the lock
+    /// from the system as the command left it (nil once deleted). `answer` builds a small view
+    /// and cannot fail: the change is made by then.
+    func apply<Answer: Sendable>(_ command: Command, answer: (Outcome, System?) -> Answer) throws(ServiceError) -> Answer {
         try commit(.command(command)) { [limits] (world) throws(ServiceError) in
             do throws(StateLimits.Exceeded) { try limits.check(command, against: world) } catch { throw .stateLimit(error) }
             do throws(ModelError) {
                 let outcome = try world.apply(command)
-                return (outcome, try? world.system(command.system))
+                return answer(outcome, world.systems[command.system])
             } catch {
                 throw .model(error)
             }
@@ -150,19 +165,19 @@ final class ServiceState: Sendable {
     /// Whether the in-memory state is persisted.
     var isPersistent: Bool { durability.withLock { $0.persistence != nil } }
 
-    /// One system, as it is now.
-    func system(_ name: SystemName) throws(ModelError) -> System {
-        try world.withLock { (world) throws(ModelError) in try world.system(name) }
-    }
-
-    /// A read-only look at one system under the lock, for answers cheap to compute (the
-    /// system is not copied out).
-    func read<R: Sendable>(_ name: SystemName, _ body: @Sendable (borrowing System) throws(ModelError) -> R) throws(ModelError) -> R {
+    /// A view of one system computed under the lock (the system is not copied out).
+    func read<R: Sendable>(_ name: SystemName, _ body: (System) throws(ModelError) -> R) throws(ModelError) -> R {
         try world.withLock { (world) throws(ModelError) in try world.withSystem(name, body) }
     }
 
-    /// Every system, by name.
-    var systems: [System] {
-        world.withLock { $0.systems.values.sorted { $0.name < $1.name } }
+    /// A view of every system, by name, computed under the lock.
+    func readAll<R: Sendable>(_ body: (System) -> R) -> [R] {
+        world.withLock { world in world.systems.values.sorted { $0.name < $1.name }.map { body($0) } }
+    }
+
+    /// One system copied out of the lock, for answers that may be large. The next mutation of
+    /// the system copies the storage this copy still shares: use `read` for small answers.
+    func copy(of name: SystemName) throws(ModelError) -> System {
+        try world.withLock { (world) throws(ModelError) in try world.system(name) }
     }
 }
