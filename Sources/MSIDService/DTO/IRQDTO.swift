@@ -32,35 +32,94 @@ enum IRQDTO {
         ])
     }
 
-    static func messageView(_ view: MessageView) -> JSONValue {
-        var object = JSONObjectBuilder()
-        for member in [("addressHi", JSONValue.integer(view.message.addressHi)), ("addressLo", .integer(view.message.addressLo)),
-                       ("address", .string(view.message.addressHex)), ("data", .integer(view.message.data))] {
-            object.set(member.0, member.1)
-        }
-        var decoded = JSONObjectBuilder()
-        if let fields = view.x86 {
-            decoded.set("destinationId", .integer(fields.destinationID))
-            decoded.set("destinationMode", .string(fields.destinationModeLogical ? "logical" : "physical"))
-            decoded.set("redirectionHint", .bool(fields.redirectionHint))
-            decoded.set("vector", .integer(fields.vector))
-            decoded.set("deliveryMode", .string(fields.deliveryMode == 0 ? "fixed" : String(fields.deliveryMode)))
-            decoded.set("trigger", .string(fields.levelTriggered ? "level" : "edge"))
+    /// The composed message answer (`GET .../msi`), written straight to bytes: this is the
+    /// hottest read msid serves. Members go in ascending key order, so the bytes are what the
+    /// same object would render to as a `JSONValue`.
+    static func messageView(_ view: MessageView) -> [UInt8] {
+        var out = JSONWriter()
+        out.beginObject()
+        writeMessageMembers(view.message, to: &out)
+        out.key("decoded")
+        out.beginObject()
+        let x86 = view.x86
+        if let x86 {
+            out.key("deliveryMode")
+            if x86.deliveryMode == 0 { out.string("fixed") } else { out.string(String(x86.deliveryMode)) }
+            out.key("destinationId")
+            out.integer(x86.destinationID)
+            out.key("destinationMode")
+            out.string(x86.destinationModeLogical ? "logical" : "physical")
         }
         if let doorbell = view.doorbell {
-            decoded.set("doorbell", .string(doorbell))
-            decoded.set("intid", .integer(view.hwirq.rawValue))
+            out.key("doorbell")
+            out.string(doorbell)
+            out.key("intid")
+            out.integer(view.hwirq.rawValue)
         }
-        object.set("decoded", decoded.value)
-        var target = JSONObjectBuilder()
-        target.set("cpu", view.cpu.map { .integer($0.rawValue) } ?? .null)
-        if let vector = view.vector { target.set("vector", .integer(vector.rawValue)) } else { target.set("hwirq", .integer(view.hwirq.rawValue)) }
-        object.set("target", target.value)
+        if let x86 {
+            out.key("redirectionHint")
+            out.bool(x86.redirectionHint)
+            out.key("trigger")
+            out.string(x86.levelTriggered ? "level" : "edge")
+            out.key("vector")
+            out.integer(x86.vector)
+        }
+        out.endObject()
         if let request = view.hyperVRequest {
-            object.set("hypervCreateInterrupt", createRequest(request))
-            object.set("hypervAnswer", view.hyperVAnswer.map(message) ?? .null)
+            out.key("hypervAnswer")
+            if let answer = view.hyperVAnswer {
+                out.beginObject()
+                writeMessageMembers(answer, to: &out)
+                out.endObject()
+            } else {
+                out.null()
+            }
+            out.key("hypervCreateInterrupt")
+            out.beginObject()
+            out.key("bytes")
+            out.hexBytes(request.bytes)
+            out.key("deliveryMode")
+            out.integer(request.deliveryMode)
+            out.key("messageType")
+            out.hexString(request.messageType)
+            out.key("processor")
+            out.integer(request.processor.rawValue)
+            out.key("protocolVersion")
+            out.string(request.protocolVersion.rawValue)
+            out.key("vector")
+            out.integer(request.vector)
+            out.key("vectorCount")
+            out.integer(request.vectorCount)
+            out.key("winSlot")
+            out.integer(request.winSlot)
+            out.endObject()
         }
-        return object.value
+        out.key("target")
+        out.beginObject()
+        out.key("cpu")
+        if let cpu = view.cpu { out.integer(cpu.rawValue) } else { out.null() }
+        if let vector = view.vector {
+            out.key("vector")
+            out.integer(vector.rawValue)
+        } else {
+            out.key("hwirq")
+            out.integer(view.hwirq.rawValue)
+        }
+        out.endObject()
+        out.endObject()
+        return out.bytes
+    }
+
+    /// The members of `message(_:)`, in key order.
+    private static func writeMessageMembers(_ message: MSIMessage, to out: inout JSONWriter) {
+        out.key("address")
+        out.hexString(message.address, digits: 16)
+        out.key("addressHi")
+        out.integer(message.addressHi)
+        out.key("addressLo")
+        out.integer(message.addressLo)
+        out.key("data")
+        out.integer(message.data)
     }
 
     static func createRequest(_ request: HyperVCreateInterruptRequest) -> JSONValue {

@@ -79,7 +79,7 @@ enum IRQHandlers {
                 return view
             }
         }
-        return context.json(.ok, IRQDTO.messageView(view))
+        return HTTPResponse(status: .ok, contentType: "application/json", body: IRQDTO.messageView(view))
     }
 
     /// `PUT .../affinity` `{"cpus": "<cpulist>"}`: requested and effective affinity, the new

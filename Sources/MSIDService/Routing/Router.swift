@@ -13,7 +13,7 @@ enum ServiceError: Error {
 /// the metrics.
 struct RequestContext {
     let request: HTTPRequest
-    let parameters: [String: String]
+    let parameters: PathParameters
     let state: ServiceState
     let metrics: ServiceMetrics
 
@@ -36,7 +36,7 @@ struct Router: Sendable {
     /// The answer, and the template of the route that matched the path (`unmatched` when none
     /// did), for metrics and logs.
     func respond(to request: HTTPRequest, state: ServiceState, metrics: ServiceMetrics) -> (response: HTTPResponse, route: String) {
-        let parts = request.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let parts = PathPattern.segments(of: request.path)
         var allowed: [HTTPMethod] = []
         var template: String?
         for route in routes {
@@ -84,12 +84,12 @@ struct Router: Sendable {
     /// The template of the first route whose pattern matches `path` (for the metrics of
     /// requests refused before routing), or `unmatched`.
     func template(for path: String) -> String {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        let parts = PathPattern.segments(of: path)
         return routes.first { $0.pattern.match(parts) != nil }?.pattern.description ?? Router.unmatched
     }
 
     /// Runs a handler; the single place where its errors become problems.
-    private func run(_ route: Route, request: HTTPRequest, parameters: [String: String], state: ServiceState,
+    private func run(_ route: Route, request: HTTPRequest, parameters: PathParameters, state: ServiceState,
                      metrics: ServiceMetrics) -> HTTPResponse {
         do {
             return try route.handler(RequestContext(request: request, parameters: parameters, state: state, metrics: metrics))
