@@ -11,8 +11,25 @@ enum IRQDTO {
         ])
     }
 
-    static func irq(_ irq: IRQDescriptor, in system: System) -> JSONValue {
-        .object([
+    /// What an IRQ's answer needs from its system, taken under the world lock (cheap: the
+    /// descriptor and a few level names) so that the answer is built outside it.
+    struct IRQFacts: Sendable {
+        let irq: IRQDescriptor
+        let affinity: CPUSet
+        let hierarchy: [LevelView]
+
+        init(_ irq: IRQDescriptor, in system: System) {
+            self.irq = irq
+            affinity = irq.affinity ?? system.present
+            hierarchy = system.hierarchy(of: irq)
+        }
+    }
+
+    static func irq(_ irq: IRQDescriptor, in system: System) -> JSONValue { self.irq(IRQFacts(irq, in: system)) }
+
+    static func irq(_ facts: IRQFacts) -> JSONValue {
+        let irq = facts.irq
+        return .object([
             ("virq", .integer(irq.virq.rawValue)),
             ("device", .string(irq.device.description)),
             ("type", .string(irq.type.rawValue)),
@@ -21,10 +38,10 @@ enum IRQDTO {
             ("activated", .bool(irq.activated)),
             ("masked", .bool(irq.masked)),
             ("managedShutdown", .bool(irq.managedShutdown)),
-            ("affinity", .string((irq.affinity ?? system.present).cpulist)),
+            ("affinity", .string(facts.affinity.cpulist)),
             ("effectiveAffinity", .string(irq.effectiveCPU.map { CPUSet([$0]).cpulist } ?? "")),
             ("affinityBroken", .bool(irq.affinityBroken)),
-            ("hierarchy", .array(system.hierarchy(of: irq).map { level in
+            ("hierarchy", .array(facts.hierarchy.map { level in
                 .object([("domain", .string(level.domain.rawValue)), ("kind", .string(level.kind.rawValue)),
                          ("hwirq", .integer(level.hwirq.rawValue)), ("chip", .string(level.chip))])
             })),

@@ -23,11 +23,11 @@ enum IRQHandlers {
         let body = try context.jsonBody()
         let request = try context.decode { () throws(RequestError) in try IRQDTO.allocation(body) }
         let (first, irqs) = try context.state.apply(.allocateIRQs(system: name, domain: domain, request: request)) { outcome, system in
-            guard case .irqsAllocated(let virqs) = outcome, let system else { return (VirtualIRQ?.none, [JSONValue]()) }
-            return (virqs.first, virqs.compactMap { try? system.irqDescriptor($0) }.map { IRQDTO.irq($0, in: system) })
+            guard case .irqsAllocated(let virqs) = outcome, let system else { return (VirtualIRQ?.none, [IRQDTO.IRQFacts]()) }
+            return (virqs.first, virqs.compactMap { try? system.irqDescriptor($0) }.map { IRQDTO.IRQFacts($0, in: system) })
         }
         guard let first else { throw .model(.systemNotFound(name)) }
-        return context.json(.created, .object([("irqs", .array(irqs))]), headers: ["Location": "/v1/systems/\(name)/irqs/\(first)"])
+        return context.json(.created, .object([("irqs", .array(irqs.map(IRQDTO.irq)))]), headers: ["Location": "/v1/systems/\(name)/irqs/\(first)"])
     }
 
     static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
@@ -44,9 +44,9 @@ enum IRQHandlers {
         let name = try context.systemName()
         let virq = try context.virq()
         let irq = try context.model { () throws(ModelError) in
-            try context.state.read(name) { (system) throws(ModelError) in IRQDTO.irq(try system.irqDescriptor(virq), in: system) }
+            try context.state.read(name) { (system) throws(ModelError) in IRQDTO.IRQFacts(try system.irqDescriptor(virq), in: system) }
         }
-        return context.json(.ok, irq)
+        return context.json(.ok, IRQDTO.irq(irq))
     }
 
     /// Frees the IRQ; for a multi-MSI block, the whole block (listed in `freed`).
@@ -63,10 +63,10 @@ enum IRQHandlers {
             let name = try context.systemName()
             let virq = try context.virq()
             let irq = try context.state.apply(command(name, virq)) { _, system in
-                system.flatMap { system in (try? system.irqDescriptor(virq)).map { IRQDTO.irq($0, in: system) } }
+                system.flatMap { system in (try? system.irqDescriptor(virq)).map { IRQDTO.IRQFacts($0, in: system) } }
             }
             guard let irq else { throw .model(.irqNotFound(system: name, virq: virq)) }
-            return context.json(.ok, irq)
+            return context.json(.ok, IRQDTO.irq(irq))
         }
     }
 
