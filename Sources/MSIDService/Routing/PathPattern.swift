@@ -2,7 +2,8 @@
 /// parameters, each parameter matching one non-empty segment.
 struct PathPattern: Sendable, CustomStringConvertible {
     enum Segment: Sendable, Equatable {
-        case literal(String)
+        /// The segment's UTF-8, compared byte for byte.
+        case literal([UInt8])
         case parameter(String)
     }
 
@@ -12,28 +13,51 @@ struct PathPattern: Sendable, CustomStringConvertible {
     init(_ text: String) {
         description = text
         segments = text.split(separator: "/").map { part in
-            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(String(part))
+            part.hasPrefix("{") && part.hasSuffix("}") ? .parameter(String(part.dropFirst().dropLast())) : .literal(Array(part.utf8))
         }
     }
 
     /// The parameters, in path order, when the path's segments match: literals first (byte
     /// comparisons, no string made), the parameters only for a match.
-    func match(_ parts: [Substring]) -> PathParameters? {
-        guard parts.count == segments.count else { return nil }
-        for (segment, part) in zip(segments, parts) {
-            if case .literal(let literal) = segment, !part.utf8.elementsEqual(literal.utf8) { return nil }
+    func match(_ path: SplitPath) -> PathParameters? {
+        guard path.count == segments.count else { return nil }
+        for (index, segment) in segments.enumerated() {
+            if case .literal(let literal) = segment, !path.segment(index, equals: literal) { return nil }
         }
         var parameters = PathParameters()
-        for (segment, part) in zip(segments, parts) {
-            if case .parameter(let name) = segment { parameters.values.append((name, String(part))) }
+        for (index, segment) in segments.enumerated() {
+            if case .parameter(let name) = segment { parameters.values.append((name, path.string(index))) }
         }
         return parameters
     }
+}
 
-    /// A request path's non-empty segments (no copies: slices of the path).
-    static func segments(of path: String) -> [Substring] {
-        path.split(separator: "/", omittingEmptySubsequences: true)
+/// A request path split at `/` with empty segments dropped, kept as byte ranges of its UTF-8:
+/// matching compares bytes, and only the parameters of the matching route become strings.
+struct SplitPath {
+    private let bytes: [UInt8]
+    private let ranges: [Range<Int>]
+
+    init(_ path: String) {
+        bytes = Array(path.utf8)
+        var ranges: [Range<Int>] = []
+        var start = 0
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "/") {
+            if index > start { ranges.append(start ..< index) }
+            start = index + 1
+        }
+        if bytes.count > start { ranges.append(start ..< bytes.count) }
+        self.ranges = ranges
     }
+
+    var count: Int { ranges.count }
+
+    func segment(_ index: Int, equals literal: [UInt8]) -> Bool {
+        let range = ranges[index]
+        return range.count == literal.count && bytes[range].elementsEqual(literal)
+    }
+
+    func string(_ index: Int) -> String { String(decoding: bytes[ranges[index]], as: UTF8.self) }
 }
 
 /// A matched route's parameters: a handful at most, so a list searched in order beats a

@@ -32,15 +32,29 @@ struct Route: Sendable {
 /// become problems.
 struct Router: Sendable {
     let routes: [Route]
+    /// The routes by segment count (a path matches only patterns of its own length), each list
+    /// in table order.
+    private let routesByLength: [[Route]]
+
+    init(routes: [Route]) {
+        self.routes = routes
+        let longest = routes.map(\.pattern.segments.count).max() ?? 0
+        routesByLength = (0...longest).map { length in routes.filter { $0.pattern.segments.count == length } }
+    }
+
+    /// The routes whose patterns have as many segments as `path`.
+    private func candidates(for path: SplitPath) -> [Route] {
+        path.count < routesByLength.count ? routesByLength[path.count] : []
+    }
 
     /// The answer, and the template of the route that matched the path (`unmatched` when none
     /// did), for metrics and logs.
     func respond(to request: HTTPRequest, state: ServiceState, metrics: ServiceMetrics) -> (response: HTTPResponse, route: String) {
-        let parts = PathPattern.segments(of: request.path)
+        let path = SplitPath(request.path)
         var allowed: [HTTPMethod] = []
         var template: String?
-        for route in routes {
-            guard let parameters = route.pattern.match(parts) else { continue }
+        for route in candidates(for: path) {
+            guard let parameters = route.pattern.match(path) else { continue }
             template = template ?? route.pattern.description
             guard route.method == request.method || (route.method == .get && request.method == .head) else {
                 allowed.append(route.method)
@@ -84,8 +98,8 @@ struct Router: Sendable {
     /// The template of the first route whose pattern matches `path` (for the metrics of
     /// requests refused before routing), or `unmatched`.
     func template(for path: String) -> String {
-        let parts = PathPattern.segments(of: path)
-        return routes.first { $0.pattern.match(parts) != nil }?.pattern.description ?? Router.unmatched
+        let split = SplitPath(path)
+        return candidates(for: split).first { $0.pattern.match(split) != nil }?.pattern.description ?? Router.unmatched
     }
 
     /// Runs a handler; the single place where its errors become problems.
