@@ -82,11 +82,17 @@ struct LevelGrant {
     }
 }
 
-/// One level done while allocating a block, kept for an exact rollback if a later level fails.
-struct LevelAllocation {
-    let id: DomainID
-    let request: LevelRequest
-    let grant: LevelGrant
+/// What every level of one block's allocation shares: the block's virqs and the client's request.
+struct BlockAllocation {
+    /// The first virq of the block.
+    let base: VirtualIRQ
+    /// IRQs in the block: the MSI count, or 1 for an MSI-X entry.
+    let size: Int
+    let request: AllocationRequest
+    let device: PCIAddress
+    let msixTableSize: Int?
+    /// The requested affinity, all CPUs by default.
+    let affinity: CPUSet
 }
 
 /// The system facts and cursors a level may use.

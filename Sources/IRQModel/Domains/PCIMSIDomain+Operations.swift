@@ -2,9 +2,12 @@ extension PCIMSIDomain: DomainOperations {
     /// The per-device MSI level: hwirq = MSI or MSI-X index. Composition and the device write
     /// (`msi_domain_activate`) are done by the walker, which knows the composing parent.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
+        let hwirqs = allocate(count: request.count, type: request.type)
+        var states = SmallList<LevelState>()
+        for _ in hwirqs.indices { states.append(.pciMSI) }
         var grant = LevelGrant()
-        grant.hwirqs = allocate(count: request.count, type: request.type)
-        for _ in grant.hwirqs { grant.states.append(.pciMSI) }
+        grant.hwirqs = hwirqs
+        grant.states = states
         return grant
     }
 

@@ -3,17 +3,19 @@ extension X86VectorDomain: DomainOperations {
     /// their mask (`reserve_managed_vector`), others take a global reservation (`reserve_irq_vector`).
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
         var grant = LevelGrant()
-        for offset in 0..<request.count {
-            if request.managed {
+        if request.managed {
+            for _ in 0..<request.count {
                 do {
                     grant.managedReservations.append(try matrix.reserveManaged(on: request.affinity))
                 } catch {
                     rollback(grant, of: request, context: context)
                     throw error
                 }
-            } else {
-                matrix.reserve()
             }
+        } else {
+            for _ in 0..<request.count { matrix.reserve() }
+        }
+        for offset in 0..<request.count {
             grant.hwirqs.append(HardwareIRQ(rawValue: request.firstVirq.rawValue + UInt32(offset)))
             grant.states.append(.x86Vector(X86VectorLevel(assignment: nil, holdsReservation: !request.managed)))
         }

@@ -7,7 +7,17 @@ extension System {
     /// does nothing.
     mutating func startup(_ virq: VirtualIRQ) throws(ModelError) {
         var irq = try takeIRQ(virq)
-        defer { store(irq) }
+        do {
+            try startup(&irq)
+        } catch {
+            store(irq)
+            throw error
+        }
+        store(irq)
+    }
+
+    /// `startup(_:)` on a descriptor taken out of the table.
+    private mutating func startup(_ irq: inout IRQDescriptor) throws(ModelError) {
         guard !irq.activated else { return }
         let mask = (irq.affinity ?? present).intersection(online)
         if irq.managed && mask.isEmpty {
@@ -19,41 +29,49 @@ extension System {
         // an activate op at depths `lowestActivated...`; on failure they are deactivated
         // outermost first.
         var lowestActivated = irq.levels.count
+        // One context for the whole start: the system facts it carries do not change within a
+        // command, and `withLevel` keeps its cursors and the system's equal.
         var context = context(for: irq.levels[0].domain)
         do {
             for depth in irq.levels.indices.reversed() where irq.levels[depth].state.hasActivate {
                 let effects = try withLevel(irq.levels[depth].domain, context: &context) { (operations, context) throws(ModelError) in
                     try operations.activate(&irq, depth: depth, context: &context)
                 }
-                record(effects, virq: virq)
+                record(effects, virq: irq.virq)
                 lowestActivated = depth
             }
         } catch {
             for depth in lowestActivated ..< irq.levels.count where irq.levels[depth].state.hasActivate {
-                deactivateLevel(&irq, depth: depth)
+                deactivateLevel(&irq, depth: depth, context: &context)
             }
             throw error
         }
         irq.activated = true
-        composeAndWrite(&irq)
-        unmask(&irq)
-        setupAffinity(&irq, mask: mask)
+        composeAndWrite(&irq, context: &context)
+        unmask(&irq, context: &context)
+        setupAffinity(&irq, mask: mask, context: &context)
     }
 
     /// `irq_setup_affinity`: requested ∩ online (all online CPUs when that is empty) through the
     /// hierarchy; on success a non-managed IRQ's affinity becomes that mask, as
     /// `irq_do_set_affinity` copies it. After an activation that already broke the affinity
     /// (x86 vector exhaustion) the attempt would fail the same way, so it is skipped.
-    private mutating func setupAffinity(_ irq: inout IRQDescriptor, mask: CPUSet) {
+    private mutating func setupAffinity(_ irq: inout IRQDescriptor, mask: CPUSet, context: inout LevelContext) {
         guard !irq.affinityBroken else { return }
         let target = mask.isEmpty ? online : mask
-        guard (try? applyAffinity(&irq, target: target)) != nil, !irq.managed else { return }
+        guard (try? applyAffinity(&irq, target: target, context: &context)) != nil, !irq.managed else { return }
         irq.affinity = target == present ? nil : target
     }
 
     /// `irq_shutdown`: mask, then deactivate every level outermost first; the device's message
     /// is zeroed (`msi_domain_deactivate`). A managed IRQ shut down by hotplug stops being one.
     mutating func shutdown(_ irq: inout IRQDescriptor) {
+        var context = context(for: irq.levels[0].domain)
+        shutdown(&irq, context: &context)
+    }
+
+    /// `shutdown(_:)` with the command's level context (see `withLevel(_:context:_:)`).
+    mutating func shutdown(_ irq: inout IRQDescriptor, context: inout LevelContext) {
         guard irq.activated else {
             irq.managedShutdown = false
             return
@@ -67,14 +85,16 @@ extension System {
                                     message: MSIMessage(addressHi: 0, addressLo: 0, data: 0)), virq: irq.virq)
         }
         setMessage(&irq, nil)
-        for depth in irq.levels.indices where irq.levels[depth].state.hasDeactivate { deactivateLevel(&irq, depth: depth) }
+        for depth in irq.levels.indices where irq.levels[depth].state.hasDeactivate {
+            deactivateLevel(&irq, depth: depth, context: &context)
+        }
         irq.activated = false
         irq.effectiveCPU = nil
         irq.affinityBroken = false
     }
 
-    private mutating func deactivateLevel(_ irq: inout IRQDescriptor, depth: Int) {
-        let effects = withLevel(irq.levels[depth].domain) { operations, context in
+    private mutating func deactivateLevel(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) {
+        let effects = withLevel(irq.levels[depth].domain, context: &context) { operations, context in
             operations.deactivate(&irq, depth: depth, context: context)
         }
         record(effects, virq: irq.virq)
@@ -86,6 +106,13 @@ extension System {
     /// their message is the block's with their index added to the data.
     mutating func composeAndWrite(_ irq: inout IRQDescriptor) {
         guard irq.levels.count > 1 else { return }
+        var context = context(for: irq.levels[1].domain)
+        composeAndWrite(&irq, context: &context)
+    }
+
+    /// `composeAndWrite(_:)` with the command's level context (see `withLevel(_:context:_:)`).
+    mutating func composeAndWrite(_ irq: inout IRQDescriptor, context: inout LevelContext) {
+        guard irq.levels.count > 1 else { return }
         var message: MSIMessage?
         if irq.isMultiMSI && irq.virq != irq.blockBase, let first = try? self.irq(irq.blockBase), let blockMessage = first.message {
             var derived = blockMessage
@@ -96,7 +123,7 @@ extension System {
                 irq.levels[1].state = .hypervVPCI(state)
             }
         } else {
-            let composition = withLevel(irq.levels[1].domain) { operations, context in
+            let composition = withLevel(irq.levels[1].domain, context: &context) { operations, context in
                 operations.compose(&irq, depth: 1, context: &context)
             }
             if let composition {
@@ -122,18 +149,28 @@ extension System {
     /// `hv_irq_retarget_interrupt`); on arm64 the unmask hook is empty: no hypercall.
     mutating func unmask(_ irq: inout IRQDescriptor) {
         guard irq.masked else { return }
-        retargetIfHyperV(irq)
+        var context = context(for: irq.levels[0].domain)
+        unmask(&irq, context: &context)
+    }
+
+    /// `unmask(_:)` with the command's level context (see `withLevel(_:context:_:)`).
+    mutating func unmask(_ irq: inout IRQDescriptor, context: inout LevelContext) {
+        guard irq.masked else { return }
+        retargetIfHyperV(irq, context: context)
         irq.masked = false
         record(.unmasked, virq: irq.virq)
     }
 
     /// The x86 Hyper-V retarget hypercall for the IRQ's current vector and effective CPU.
-    mutating func retargetIfHyperV(_ irq: IRQDescriptor) {
+    mutating func retargetIfHyperV(_ irq: IRQDescriptor, context: LevelContext) {
+        guard architecture == .x86_64, irq.levels.count > 2 else { return }
         let id = irq.levels[1].domain
-        guard architecture == .x86_64, irq.levels.count > 2,
-              case .hypervVPCI(let hyperV)? = withDomains({ id.index < $0.count ? $0[id.index]?.state : nil }),
-              let request = hyperV.retarget(for: irq, depth: 1, context: context(for: irq.levels[1].domain))
-        else { return }
+        // Only the protocol version and instance id are read, in place: no copy of the domain.
+        let request: HyperVRetargetRequest? = withDomains { domains in
+            guard id.index < domains.count, case .hypervVPCI(let hyperV)? = domains[id.index]?.state else { return nil }
+            return hyperV.retarget(for: irq, depth: 1, context: context)
+        }
+        guard let request else { return }
         record(.hyperVRetarget(request), virq: irq.virq)
     }
 

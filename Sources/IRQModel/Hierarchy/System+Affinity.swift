@@ -37,8 +37,14 @@ extension System {
     /// retargets, so an unmasked IRQ is retargeted at once and a masked one at its next unmask.
     /// Nothing changes when the chosen level throws.
     mutating func applyAffinity(_ irq: inout IRQDescriptor, target: CPUSet) throws(ModelError) {
+        var context = context(for: irq.levels[0].domain)
+        try applyAffinity(&irq, target: target, context: &context)
+    }
+
+    /// `applyAffinity(_:target:)` with the command's level context (see `withLevel(_:context:_:)`).
+    mutating func applyAffinity(_ irq: inout IRQDescriptor, target: CPUSet, context: inout LevelContext) throws(ModelError) {
         for depth in irq.levels.indices.dropFirst() where irq.levels[depth].state.routesAffinity {
-            let step = try withLevel(irq.levels[depth].domain) { (operations, context) throws(ModelError) in
+            let step = try withLevel(irq.levels[depth].domain, context: &context) { (operations, context) throws(ModelError) in
                 try operations.setAffinity(&irq, depth: depth, to: target, context: context)
             }
             switch step {
@@ -48,8 +54,8 @@ extension System {
                 return
             case .moved(let recompose, let effects):
                 record(effects, virq: irq.virq)
-                if recompose { composeAndWrite(&irq) }
-                if !irq.masked { retargetIfHyperV(irq) }
+                if recompose { composeAndWrite(&irq, context: &context) }
+                if !irq.masked { retargetIfHyperV(irq, context: context) }
                 return
             }
         }

@@ -39,7 +39,19 @@ extension System {
             device = pci.device
             msixTableSize = pci.msixTableSize
         }
-        let path = path(from: msiID)
+        // The path lives on the stack for the command: a hierarchy is a few levels deep.
+        return try withUnsafeTemporaryAllocation(of: DomainID.self, capacity: pathDepth(from: msiID)) {
+            (storage) throws(ModelError) -> [VirtualIRQ] in
+            let filled = fillPath(storage, from: msiID)
+            defer { filled.deinitialize() }
+            return try allocateIRQs(path: UnsafeBufferPointer(filled), request, device: device, msixTableSize: msixTableSize)
+        }
+    }
+
+    /// `allocateIRQs(through:_:)` once the `pci-msi` domain is validated: `path` runs from it to
+    /// the root.
+    private mutating func allocateIRQs(path: UnsafeBufferPointer<DomainID>, _ request: AllocationRequest,
+                                       device: PCIAddress, msixTableSize: Int?) throws(ModelError) -> [VirtualIRQ] {
         if request.type == .msi && request.count > 1, path.count > 1, let parentKind = domains[path[1].index]?.kind,
            !parentKind.supportsMultiMSI {
             throw .multiMSIUnsupported(requested: request.count, parent: self.name(of: path[1]), parentKind: parentKind)
@@ -73,48 +85,69 @@ extension System {
 
     /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`); its
     /// virqs are appended to `allocated` once every level has succeeded.
-    private mutating func allocateBlock(size: Int, path: [DomainID], request: AllocationRequest, device: PCIAddress,
-                                        msixTableSize: Int?, affinity: CPUSet, into allocated: inout [VirtualIRQ]) throws(ModelError) {
+    private mutating func allocateBlock(size: Int, path: UnsafeBufferPointer<DomainID>, request: AllocationRequest,
+                                        device: PCIAddress, msixTableSize: Int?, affinity: CPUSet,
+                                        into allocated: inout [VirtualIRQ]) throws(ModelError) {
         let base = try virqs.allocate(count: size)
-        var grants: [LevelAllocation] = []
-        grants.reserveCapacity(path.count)
-        var childHwirqs: SmallList<HardwareIRQ>?
+        let block = BlockAllocation(base: base, size: size, request: request, device: device,
+                                    msixTableSize: msixTableSize, affinity: affinity)
+        // The levels of the block's IRQs, level by level: `size` entries for the outermost level,
+        // then `size` for the next; for one IRQ (every MSI-X entry) this is its level list.
+        var levels: [IRQLevel] = []
+        levels.reserveCapacity(path.count * size)
+        let mark = events.mark
         var context = context(for: path[0])
         do {
-            for id in path {
-                let levelRequest = LevelRequest(
-                    domainName: name(of: id), firstVirq: base, count: size, totalCount: request.count, type: request.type,
-                    managed: request.managed, affinity: affinity, device: device,
-                    msixTableSize: msixTableSize, childHwirqs: childHwirqs)
-                let grant = try withLevel(id, context: &context) { (operations, context) throws(ModelError) in
-                    try operations.allocate(levelRequest, context: context)
-                }
-                childHwirqs = grant.parentHwirqs
-                grants.append(LevelAllocation(id: id, request: consume levelRequest, grant: consume grant))
-            }
+            try allocateLevels(path, at: 0, of: block, childHwirqs: nil, context: &context, into: &levels)
         } catch {
-            for done in grants.reversed() {
-                withLevel(done.id) { operations, context in operations.rollback(done.grant, of: done.request, context: context) }
-            }
+            // The levels rolled themselves back; their effects leave the trail with them.
+            events.rollback(to: mark)
             for offset in 0..<size { virqs.free(VirtualIRQ(rawValue: base.rawValue + UInt32(offset))) }
             throw error
         }
 
+        reserveSlot(for: VirtualIRQ(rawValue: base.rawValue + UInt32(size - 1)))
         for offset in 0..<size {
             let virq = VirtualIRQ(rawValue: base.rawValue + UInt32(offset))
-            let levels = grants.map { IRQLevel(domain: $0.id, hwirq: $0.grant.hwirqs[offset], state: $0.grant.states[offset]) }
-            let irq = IRQDescriptor(virq: virq, device: device, type: request.type, blockBase: base,
-                                    blockSize: size, managed: request.managed, affinity: request.affinity,
-                                    levels: levels)
-            if irqs.count <= Int(virq.rawValue) {
-                irqs.append(contentsOf: repeatElement(nil, count: Int(virq.rawValue) + 1 - irqs.count))
-            }
-            irqs[Int(virq.rawValue)] = irq
+            let own = size == 1 ? levels : stride(from: offset, to: levels.count, by: size).map { levels[$0] }
+            store(IRQDescriptor(virq: virq, device: device, type: request.type, blockBase: base,
+                                blockSize: size, managed: request.managed, affinity: request.affinity,
+                                levels: own))
             allocated.append(virq)
         }
-        for id in path { modifyDomain(id) { $0.allocatedIRQs += size } }
-        for index in grants.indices where !grants[index].grant.effects.isEmpty {
-            record(grants[index].grant.effects, virq: base)
+    }
+
+    /// Allocates the block at `path[position]` and then, recursively, at each level inward, as
+    /// `irq_domain_alloc_irqs_parent` does: when an inner level fails, this one is rolled back
+    /// before the error goes on, so the levels are undone innermost first and a failure leaves
+    /// none behind. Each level appends its IRQs' levels to `levels`, records its effects (the
+    /// caller truncates the trail on failure) and counts the block in `allocatedIRQs`.
+    private mutating func allocateLevels(_ path: UnsafeBufferPointer<DomainID>, at position: Int, of block: BlockAllocation,
+                                         childHwirqs: SmallList<HardwareIRQ>?, context: inout LevelContext,
+                                         into levels: inout [IRQLevel]) throws(ModelError) {
+        guard position < path.count else { return }
+        let id = path[position]
+        let levelRequest = LevelRequest(
+            domainName: name(of: id), firstVirq: block.base, count: block.size, totalCount: block.request.count,
+            type: block.request.type, managed: block.request.managed, affinity: block.affinity, device: block.device,
+            msixTableSize: block.msixTableSize, childHwirqs: childHwirqs)
+        let grant = try withLevel(id, context: &context) { (domain, context) throws(ModelError) in
+            let grant = try domain.allocate(levelRequest, context: context)
+            domain.allocatedIRQs += block.size
+            return grant
+        }
+        for offset in 0..<block.size {
+            levels.append(IRQLevel(domain: id, hwirq: grant.hwirqs[offset], state: grant.states[offset]))
+        }
+        if !grant.effects.isEmpty { record(grant.effects, virq: block.base) }
+        do {
+            try allocateLevels(path, at: position + 1, of: block, childHwirqs: grant.parentHwirqs, context: &context, into: &levels)
+        } catch {
+            withLevel(id) { domain, context in
+                domain.rollback(grant, of: levelRequest, context: context)
+                domain.allocatedIRQs -= block.size
+            }
+            throw error
         }
     }
 
@@ -129,9 +162,9 @@ extension System {
     /// Frees an IRQ; for a multi-MSI block, the whole block (a device disables MSI as one).
     /// - Returns: the virqs freed, ascending.
     mutating func freeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> [VirtualIRQ] {
-        let irq = try irq(virq)
-        let block = irq.isMultiMSI
-            ? (0..<UInt32(irq.blockSize)).map { VirtualIRQ(rawValue: irq.blockBase.rawValue + $0) }.filter { (try? self.irq($0)) != nil }
+        let (isMultiMSI, blockBase, blockSize) = try withIRQ(virq) { ($0.isMultiMSI, $0.blockBase, $0.blockSize) }
+        let block = isMultiMSI
+            ? (0..<UInt32(blockSize)).map { VirtualIRQ(rawValue: blockBase.rawValue + $0) }.filter { (try? self.irq($0)) != nil }
             : [virq]
         for member in block.reversed() { release(member) }
         return block
@@ -140,18 +173,20 @@ extension System {
     /// `irq_domain_free_irqs` for one IRQ: shut it down if active, then free each level
     /// outermost first (each `free` op then its parent's), then the virq.
     mutating func release(_ virq: VirtualIRQ) {
-        guard var irq = try? takeIRQ(virq) else { return }
-        if irq.activated { shutdown(&irq) }
-        var context = context(for: irq.levels[0].domain)
-        for level in irq.levels {
-            let effects = withLevel(level.domain, context: &context) { operations, context in
-                operations.free(level, of: irq, context: context)
+        guard var taken = try? takeIRQ(virq) else { return }
+        var context = context(for: taken.levels[0].domain)
+        if taken.activated { shutdown(&taken, context: &context) }
+        // From here the descriptor is only read: a constant is passed to each level without a copy.
+        let irq = consume taken
+        for depth in irq.levels.indices {
+            let effects = withLevel(irq.levels[depth].domain, context: &context) { domain, context in
+                let effects = domain.free(irq.levels[depth], of: irq, context: context)
+                domain.allocatedIRQs -= 1
+                return effects
             }
             record(effects, virq: virq)
-            modifyDomain(level.domain) { $0.allocatedIRQs -= 1 }
         }
-        irqs[Int(virq.rawValue)] = nil
-        while let last = irqs.last, last == nil { irqs.removeLast() }
+        clearSlot(of: virq)
         virqs.free(virq)
     }
 }

@@ -102,7 +102,11 @@ extension System {
 
     /// The composed message of an activated IRQ; nil when it has none (not activated).
     public func messageView(_ virq: VirtualIRQ) throws(ModelError) -> MessageView? {
-        let irq = try irq(virq)
+        try withIRQ(virq) { irq in messageView(of: irq) }
+    }
+
+    private func messageView(of irq: borrowing IRQDescriptor) -> MessageView? {
+        let virq = irq.virq
         guard let message = irq.message, let root = irq.levels.last else { return nil }
         var vector: Vector?
         if case .x86Vector(let state) = root.state { vector = state.assignment?.vector }

@@ -128,6 +128,16 @@ public struct System: Hashable, Sendable {
         return irq
     }
 
+    /// Runs `body` on a live IRQ in place in the table (no copy of its levels).
+    func withIRQ<R>(_ virq: VirtualIRQ, _ body: (borrowing IRQDescriptor) -> R) throws(ModelError) -> R {
+        let index = Int(virq.rawValue)
+        let result: R? = irqs.withUnsafeBufferPointer { slots in
+            index < slots.count ? slots[index].map(body) : nil
+        }
+        guard let result else { throw .irqNotFound(system: name, virq: virq) }
+        return result
+    }
+
     /// Moves a live IRQ out of the table while it changes, so its storage is uniquely
     /// referenced (no copy-on-write copy of its levels); `store(_:)` puts it back.
     mutating func takeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> IRQDescriptor {
@@ -139,8 +149,36 @@ public struct System: Hashable, Sendable {
         return irq
     }
 
-    /// Stores a changed descriptor back.
-    mutating func store(_ irq: IRQDescriptor) { irqs[Int(irq.virq.rawValue)] = irq }
+    /// Stores a changed descriptor back into its (empty) slot, moving it rather than copying:
+    /// the caller's descriptor is left in the table, so no retain of its levels is needed.
+    mutating func store(_ irq: consuming IRQDescriptor) {
+        let index = Int(irq.virq.rawValue)
+        var slot: IRQDescriptor? = consume irq
+        swap(&slot, &irqs[index])
+    }
+
+    /// Makes `irqs[virq]` addressable: appends empty slots up to it.
+    mutating func reserveSlot(for virq: VirtualIRQ) {
+        let index = Int(virq.rawValue)
+        if irqs.count <= index {
+            irqs.reserveCapacity(index + 1)
+            while irqs.count <= index { irqs.append(nil) }
+        }
+    }
+
+    /// Empties the slot of `virq` and trims the trailing empty slots (the table stays
+    /// canonical: no trailing nil). Slots are tested in place, without copying a descriptor.
+    mutating func clearSlot(of virq: VirtualIRQ) {
+        let index = Int(virq.rawValue)
+        guard index < irqs.count else { return }
+        let (occupied, kept) = irqs.withUnsafeBufferPointer { slots in
+            var count = slots.count
+            while count > 0, count - 1 == index || slots[count - 1] == nil { count -= 1 }
+            return (slots[index] != nil, count)
+        }
+        if occupied { irqs[index] = nil }
+        for _ in kept ..< irqs.count { irqs.removeLast() }
+    }
 
     /// The name of a live domain, read in place.
     func name(of id: DomainID) -> DomainName {
@@ -187,6 +225,35 @@ public struct System: Hashable, Sendable {
         }
         guard let result else { preconditionFailure("dangling domain id \(id)") }
         return result
+    }
+
+    /// The number of domains from `id` to the root, both included.
+    func pathDepth(from id: DomainID) -> Int {
+        withDomains { domains in
+            var depth = 1
+            var current = id
+            while current.index < domains.count, let parent = domains[current.index]?.parent {
+                depth += 1
+                current = parent
+            }
+            precondition(current.index < domains.count, "dangling domain id \(current)")
+            return depth
+        }
+    }
+
+    /// Writes the domain ids from `id` to the root, outermost first, into the start of
+    /// `storage` (at least `pathDepth(from: id)` long) and returns the initialized part.
+    func fillPath(_ storage: UnsafeMutableBufferPointer<DomainID>, from id: DomainID) -> UnsafeMutableBufferPointer<DomainID> {
+        withDomains { domains in
+            var count = 0
+            var current: DomainID? = id
+            while let next = current, count < storage.count {
+                storage.initializeElement(at: count, to: next)
+                count += 1
+                current = next.index < domains.count ? domains[next.index]?.parent : nil
+            }
+            return UnsafeMutableBufferPointer(rebasing: storage[..<count])
+        }
     }
 
     /// Domain ids from `id` to the root, outermost first.

@@ -19,6 +19,18 @@ enum NameRule {
         }
         return nil
     }
+
+    /// Hashes a valid name by its UTF-8 bytes. A valid name is ASCII, so its bytes are its
+    /// canonical form: two names are equal exactly when their bytes are, and hashing the bytes
+    /// agrees with `==` without the Unicode normalization of `String.hash(into:)` (names are
+    /// hashed on every command, to find the system and the domain).
+    static func hash(_ name: String, into hasher: inout Hasher) {
+        let hashed: Void? = name.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        if hashed == nil {
+            // The same byte stream, one byte at a time (a bridged, non-contiguous string).
+            for byte in name.utf8 { hasher.combine(byte) }
+        }
+    }
 }
 
 /// The name of a system (a machine). Invariant: satisfies `NameRule`.
@@ -35,6 +47,8 @@ public struct SystemName: RawRepresentable, Hashable, Comparable, Sendable, Coda
         self.rawValue = text
     }
     public static func < (lhs: SystemName, rhs: SystemName) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func == (lhs: SystemName, rhs: SystemName) -> Bool { lhs.rawValue == rhs.rawValue }
+    public func hash(into hasher: inout Hasher) { NameRule.hash(rawValue, into: &hasher) }
     public var description: String { rawValue }
 }
 
@@ -50,5 +64,7 @@ public struct DomainName: RawRepresentable, Hashable, Comparable, Sendable, Coda
         self.rawValue = text
     }
     public static func < (lhs: DomainName, rhs: DomainName) -> Bool { lhs.rawValue < rhs.rawValue }
+    public static func == (lhs: DomainName, rhs: DomainName) -> Bool { lhs.rawValue == rhs.rawValue }
+    public func hash(into hasher: inout Hasher) { NameRule.hash(rawValue, into: &hasher) }
     public var description: String { rawValue }
 }

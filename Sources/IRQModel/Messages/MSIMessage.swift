@@ -14,6 +14,13 @@ public struct MSIMessage: Hashable, Sendable, Codable {
         self.init(addressHi: UInt32(truncatingIfNeeded: address >> 32), addressLo: UInt32(truncatingIfNeeded: address), data: data)
     }
 
+    /// Hashes the address as one word and the data: the decode index hashes a message on
+    /// every compose and teardown.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(address)
+        hasher.combine(data)
+    }
+
     /// `addressHi << 32 | addressLo`.
     public var address: UInt64 { UInt64(addressHi) << 32 | UInt64(addressLo) }
 
