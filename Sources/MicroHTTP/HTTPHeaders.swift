@@ -7,18 +7,27 @@ public struct HTTPHeaders: Sendable, Hashable, Sequence, ExpressibleByDictionary
     public init(dictionaryLiteral elements: (String, String)...) { fields = elements.map { (name: $0.0, value: $0.1) } }
 
     /// The first value of `name`, compared case-insensitively.
+    /// The first field called `name`. Field names are compared ASCII case-insensitively, as
+    /// HTTP defines them (they are tokens), without making lowercase copies.
     public subscript(name: String) -> String? {
-        let wanted = name.lowercased()
-        return fields.first { $0.name.lowercased() == wanted }?.value
+        fields.first { HTTPHeaders.sameName($0.name, name) }?.value
     }
 
     public mutating func add(name: String, value: String) { fields.append((name, value)) }
 
     /// Replaces every field called `name` with one.
     public mutating func set(name: String, value: String) {
-        let wanted = name.lowercased()
-        fields.removeAll { $0.name.lowercased() == wanted }
+        fields.removeAll { HTTPHeaders.sameName($0.name, name) }
         fields.append((name, value))
+    }
+
+    /// Whether two field names are equal ignoring ASCII case.
+    static func sameName(_ lhs: String, _ rhs: String) -> Bool {
+        lhs.utf8.count == rhs.utf8.count && lhs.utf8.elementsEqual(rhs.utf8) { asciiLower($0) == asciiLower($1) }
+    }
+
+    private static func asciiLower(_ byte: UInt8) -> UInt8 {
+        byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }

@@ -1,6 +1,6 @@
 /// JSON text helpers: string escaping per RFC 8259 §7 straight into bytes, and hex digits.
 enum JSONText {
-    static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `text` as a JSON string literal (quotes included). Bytes that need no escape are
     /// copied as they are; `"`, `\` and control characters are escaped.

@@ -5,59 +5,131 @@
 /// The writer places commas and colons; the caller writes a well-formed value and, to give the
 /// same bytes as `JSONValue.bytes`, each object's members in ascending key order (the tests
 /// hold the hot answers to that: parsing them and rendering the tree gives the same bytes).
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+///
+/// The buffer is raw memory the writer owns (it is not copyable): a write checks the room
+/// once and stores its bytes, with none of an array's per-append uniqueness and capacity
+/// checks. Invariant: `count <= capacity`, and the first `count` bytes are initialized.
+struct JSONWriter: ~Copyable {
+    private var storage: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
     /// Whether the container being written has a member already (a comma goes first).
     private var needsComma = false
     /// Whether a key was just written (its value follows without a comma).
     private var afterKey = false
 
-    init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    init(capacity: Int = 1024) {
+        self.capacity = max(64, capacity)
+        storage = .allocate(capacity: self.capacity)
+    }
+
+    deinit { storage.deallocate() }
+
+    /// The JSON written so far.
+    var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    /// Makes room for `needed` more bytes.
+    private mutating func reserve(_ needed: Int) {
+        guard count + needed > capacity else { return }
+        let grown = max(capacity * 2, count + needed)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+        moved.update(from: storage, count: count)
+        storage.deallocate()
+        storage = moved
+        capacity = grown
+    }
+
+    private mutating func put(_ byte: UInt8) {
+        reserve(1)
+        storage[count] = byte
+        count += 1
+    }
+
+    private mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count)
+        if let base = bytes.baseAddress { (storage + count).update(from: base, count: bytes.count) }
+        count += bytes.count
+    }
+
+    private mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { put($0) }
+    }
 
     mutating func beginObject() {
         separate()
-        bytes.append(UInt8(ascii: "{"))
+        put(UInt8(ascii: "{"))
         needsComma = false
     }
 
     mutating func endObject() {
-        bytes.append(UInt8(ascii: "}"))
+        put(UInt8(ascii: "}"))
         needsComma = true
     }
 
     /// An object member's key; its value is the next thing written. Keys are plain ASCII
     /// names (no escaping).
     mutating func key(_ key: StaticString) {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
-        bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        reserve(key.utf8CodeUnitCount + 4)
+        if needsComma {
+            storage[count] = UInt8(ascii: ",")
+            count += 1
+        }
+        storage[count] = UInt8(ascii: "\"")
+        (storage + count + 1).update(from: key.utf8Start, count: key.utf8CodeUnitCount)
+        count += 1 + key.utf8CodeUnitCount
+        storage[count] = UInt8(ascii: "\"")
+        storage[count + 1] = UInt8(ascii: ":")
+        count += 2
         afterKey = true
     }
 
     mutating func null() {
         separate()
-        bytes.append(contentsOf: "null".utf8)
+        put("null")
         needsComma = true
     }
 
     mutating func bool(_ value: Bool) {
         separate()
-        bytes.append(contentsOf: (value ? "true" : "false").utf8)
+        put(value ? "true" : "false")
         needsComma = true
     }
 
     mutating func string(_ text: String) {
         separate()
-        JSONText.append(text, to: &bytes)
+        var text = text
+        let plain = text.withUTF8 { utf8 -> Bool in
+            // Most strings need no escape: copied in one go.
+            guard !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            put(UInt8(ascii: "\""))
+            put(utf8)
+            put(UInt8(ascii: "\""))
+            return true
+        }
+        if !plain {
+            var escaped: [UInt8] = []
+            JSONText.append(text, to: &escaped)
+            escaped.withUnsafeBufferPointer { put($0) }
+        }
         needsComma = true
     }
 
     /// An unsigned integer in decimal, as `String(value)` writes it.
     mutating func integer<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
         separate()
-        appendDecimal(UInt64(value))
+        var rest = UInt64(value)
+        var digits = 1
+        var scale: UInt64 = 10
+        while digits < 20 && rest >= scale {
+            digits += 1
+            scale &*= 10
+        }
+        reserve(digits)
+        for position in stride(from: count + digits - 1, through: count, by: -1) {
+            storage[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        count += digits
         needsComma = true
     }
 
@@ -66,27 +138,41 @@ struct JSONWriter {
     mutating func hexString<T: UnsignedInteger & FixedWidthInteger>(_ value: T, digits: Int? = nil) {
         separate()
         let value = UInt64(value)
-        let width = digits ?? max(1, (64 - value.leadingZeroBitCount + 3) / 4)
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: "0"))
-        bytes.append(UInt8(ascii: "x"))
-        for shift in stride(from: (width - 1) * 4, through: 0, by: -4) {
-            bytes.append(JSONText.hexDigits[Int(truncatingIfNeeded: (value >> UInt64(shift)) & 0xF)])
+        let width = min(16, digits ?? max(1, (64 - value.leadingZeroBitCount + 3) / 4))
+        reserve(width + 4)
+        storage[count] = UInt8(ascii: "\"")
+        storage[count + 1] = UInt8(ascii: "0")
+        storage[count + 2] = UInt8(ascii: "x")
+        count += 3
+        for index in 0..<width {
+            let shift = UInt64((width - 1 - index) * 4)
+            storage[count + index] = JSONWriter.hexDigit(UInt8(truncatingIfNeeded: (value >> shift) & 0xF))
         }
-        bytes.append(UInt8(ascii: "\""))
+        count += width
+        storage[count] = UInt8(ascii: "\"")
+        count += 1
         needsComma = true
     }
 
     /// Bytes as a string of lowercase hex, two digits each (as `JSONText.hex(_:)`).
     mutating func hexBytes(_ data: [UInt8]) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
+        reserve(data.count * 2 + 2)
+        storage[count] = UInt8(ascii: "\"")
+        count += 1
         for byte in data {
-            bytes.append(JSONText.hexDigits[Int(byte >> 4)])
-            bytes.append(JSONText.hexDigits[Int(byte & 0xF)])
+            storage[count] = JSONWriter.hexDigit(byte >> 4)
+            storage[count + 1] = JSONWriter.hexDigit(byte & 0xF)
+            count += 2
         }
-        bytes.append(UInt8(ascii: "\""))
+        storage[count] = UInt8(ascii: "\"")
+        count += 1
         needsComma = true
+    }
+
+    /// The lowercase hex digit of a nibble.
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// The comma before a value in a container that has members already (not after a key).
@@ -94,26 +180,7 @@ struct JSONWriter {
         if afterKey {
             afterKey = false
         } else if needsComma {
-            bytes.append(UInt8(ascii: ","))
-        }
-    }
-
-    private mutating func appendDecimal(_ value: UInt64) {
-        guard value >= 10 else {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        // At most 20 digits, written backwards into a fixed buffer.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        var count = 0
-        var rest = value
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while rest > 0 {
-                buffer[23 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-                count += 1
-            }
-            bytes.append(contentsOf: buffer[(24 - count)...])
+            put(UInt8(ascii: ","))
         }
     }
 }
