@@ -81,7 +81,7 @@ public struct World: Hashable, Sendable {
     }
 
     /// Runs a read-only `body` on one system without copying it out of the world.
-    public func withSystem<R>(_ name: SystemName, _ body: (System) throws(ModelError) -> R) throws(ModelError) -> R {
+    public func withSystem<R>(_ name: SystemName, _ body: (borrowing System) throws(ModelError) -> R) throws(ModelError) -> R {
         guard let index = systems.index(forKey: name) else { throw .systemNotFound(name) }
         return try body(systems.values[index])
     }

@@ -29,8 +29,13 @@ struct JSONWriter: ~Copyable {
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
 
     /// Makes room for `needed` more bytes.
+    @inline(__always)
     private mutating func reserve(_ needed: Int) {
-        guard count + needed > capacity else { return }
+        if count + needed > capacity { grow(needed) }
+    }
+
+    @inline(never)
+    private mutating func grow(_ needed: Int) {
         let grown = max(capacity * 2, count + needed)
         let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
         moved.update(from: storage, count: count)
@@ -39,6 +44,7 @@ struct JSONWriter: ~Copyable {
         capacity = grown
     }
 
+    @inline(__always)
     private mutating func put(_ byte: UInt8) {
         reserve(1)
         storage[count] = byte
@@ -171,11 +177,13 @@ struct JSONWriter: ~Copyable {
     }
 
     /// The lowercase hex digit of a nibble.
+    @inline(__always)
     private static func hexDigit(_ nibble: UInt8) -> UInt8 {
         nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 
     /// The comma before a value in a container that has members already (not after a key).
+    @inline(__always)
     private mutating func separate() {
         if afterKey {
             afterKey = false

@@ -21,8 +21,9 @@ struct PathPattern: Sendable, CustomStringConvertible {
     /// comparisons, no string made), the parameters only for a match.
     func match(_ path: SplitPath) -> PathParameters? {
         guard path.count == segments.count else { return nil }
-        for (index, segment) in segments.enumerated() {
-            if case .literal(let literal) = segment, !path.segment(index, equals: literal) { return nil }
+        // Last segment first: it tells most routes of one length apart (`.../mask`, `.../msi`).
+        for index in segments.indices.reversed() {
+            if case .literal(let literal) = segments[index], !path.segment(index, equals: literal) { return nil }
         }
         var parameters = PathParameters()
         for (index, segment) in segments.enumerated() {
@@ -41,6 +42,7 @@ struct SplitPath {
     init(_ path: String) {
         bytes = Array(path.utf8)
         var ranges: [Range<Int>] = []
+        ranges.reserveCapacity(8)
         var start = 0
         for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "/") {
             if index > start { ranges.append(start ..< index) }

@@ -166,12 +166,12 @@ final class ServiceState: Sendable {
     var isPersistent: Bool { durability.withLock { $0.persistence != nil } }
 
     /// A view of one system computed under the lock (the system is not copied out).
-    func read<R: Sendable>(_ name: SystemName, _ body: (System) throws(ModelError) -> R) throws(ModelError) -> R {
+    func read<R: Sendable>(_ name: SystemName, _ body: (borrowing System) throws(ModelError) -> R) throws(ModelError) -> R {
         try world.withLock { (world) throws(ModelError) in try world.withSystem(name, body) }
     }
 
     /// A view of every system, by name, computed under the lock.
-    func readAll<R: Sendable>(_ body: (System) -> R) -> [R] {
+    func readAll<R: Sendable>(_ body: (borrowing System) -> R) -> [R] {
         world.withLock { world in world.systems.values.sorted { $0.name < $1.name }.map { body($0) } }
     }
 
