@@ -60,26 +60,19 @@ enum IRQDTO {
         out.beginObject()
         let x86 = view.x86
         if let x86 {
-            out.key("deliveryMode")
-            if x86.deliveryMode == 0 { out.string("fixed") } else { out.string(String(x86.deliveryMode)) }
-            out.key("destinationId")
-            out.integer(x86.destinationID)
-            out.key("destinationMode")
-            out.string(x86.destinationModeLogical ? "logical" : "physical")
+            out.member("deliveryMode", x86.deliveryMode == 0 ? "fixed" : String(x86.deliveryMode))
+            out.member("destinationId", x86.destinationID)
+            out.member("destinationMode", x86.destinationModeLogical ? "logical" : "physical")
         }
         if let doorbell = view.doorbell {
-            out.key("doorbell")
-            out.string(doorbell)
-            out.key("intid")
-            out.integer(view.hwirq.rawValue)
+            out.member("doorbell", doorbell)
+            out.member("intid", view.hwirq.rawValue)
         }
         if let x86 {
             out.key("redirectionHint")
             out.bool(x86.redirectionHint)
-            out.key("trigger")
-            out.string(x86.levelTriggered ? "level" : "edge")
-            out.key("vector")
-            out.integer(x86.vector)
+            out.member("trigger", x86.levelTriggered ? "level" : "edge")
+            out.member("vector", x86.vector)
         }
         out.endObject()
         if let request = view.hyperVRequest {
@@ -95,20 +88,14 @@ enum IRQDTO {
             out.beginObject()
             out.key("bytes")
             out.hexBytes(request.bytes)
-            out.key("deliveryMode")
-            out.integer(request.deliveryMode)
+            out.member("deliveryMode", request.deliveryMode)
             out.key("messageType")
             out.hexString(request.messageType)
-            out.key("processor")
-            out.integer(request.processor.rawValue)
-            out.key("protocolVersion")
-            out.string(request.protocolVersion.rawValue)
-            out.key("vector")
-            out.integer(request.vector)
-            out.key("vectorCount")
-            out.integer(request.vectorCount)
-            out.key("winSlot")
-            out.integer(request.winSlot)
+            out.member("processor", request.processor.rawValue)
+            out.member("protocolVersion", request.protocolVersion.rawValue)
+            out.member("vector", request.vector)
+            out.member("vectorCount", request.vectorCount)
+            out.member("winSlot", request.winSlot)
             out.endObject()
         }
         out.key("target")
@@ -116,11 +103,9 @@ enum IRQDTO {
         out.key("cpu")
         if let cpu = view.cpu { out.integer(cpu.rawValue) } else { out.null() }
         if let vector = view.vector {
-            out.key("vector")
-            out.integer(vector.rawValue)
+            out.member("vector", vector.rawValue)
         } else {
-            out.key("hwirq")
-            out.integer(view.hwirq.rawValue)
+            out.member("hwirq", view.hwirq.rawValue)
         }
         out.endObject()
         out.endObject()
@@ -131,12 +116,9 @@ enum IRQDTO {
     private static func writeMessageMembers(_ message: MSIMessage, to out: inout JSONWriter) {
         out.key("address")
         out.hexString(message.address, digits: 16)
-        out.key("addressHi")
-        out.integer(message.addressHi)
-        out.key("addressLo")
-        out.integer(message.addressLo)
-        out.key("data")
-        out.integer(message.data)
+        out.member("addressHi", message.addressHi)
+        out.member("addressLo", message.addressLo)
+        out.member("data", message.data)
     }
 
     static func createRequest(_ request: HyperVCreateInterruptRequest) -> JSONValue {

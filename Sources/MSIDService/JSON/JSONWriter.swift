@@ -89,6 +89,18 @@ struct JSONWriter: ~Copyable {
         afterKey = true
     }
 
+    /// A member with an unsigned integer value.
+    mutating func member<T: UnsignedInteger & FixedWidthInteger>(_ name: StaticString, _ value: T) {
+        key(name)
+        integer(value)
+    }
+
+    /// A member with a string value.
+    mutating func member(_ name: StaticString, _ text: String) {
+        key(name)
+        string(text)
+    }
+
     mutating func null() {
         separate()
         put("null")
