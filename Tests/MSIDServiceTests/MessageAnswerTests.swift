@@ -47,6 +47,20 @@ struct MessageAnswerTests {
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"a":{},"b":null,"c":{"d":true,"e":"00ab"},"f":"q\"uote"}"#)
     }
 
+    @Test("the buffer grows past its first capacity and keeps what was written")
+    func growth() {
+        var writer = JSONWriter(capacity: 64)
+        let data = (0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        writer.beginObject()
+        writer.member("count", UInt32(data.count))
+        writer.key("data")
+        writer.hexBytes(data)
+        writer.member("name", String(repeating: "n", count: 300))
+        writer.endObject()
+        let expected = #"{"count":1000,"data":""# + JSONText.hex(data) + #"","name":""# + String(repeating: "n", count: 300) + #""}"#
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+    }
+
     /// The hierarchies whose messages differ in shape: x86 fields, a doorbell, the Hyper-V
     /// request and answer.
     static let hierarchies: [(name: String, arch: String, domains: [String])] = [
