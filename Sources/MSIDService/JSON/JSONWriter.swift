@@ -75,17 +75,20 @@ struct JSONWriter: ~Copyable {
     /// An object member's key; its value is the next thing written. Keys are plain ASCII
     /// names (no escaping).
     mutating func key(_ key: StaticString) {
-        reserve(key.utf8CodeUnitCount + 4)
-        if needsComma {
-            storage[count] = UInt8(ascii: ",")
-            count += 1
+        // `withUTF8Buffer` rather than `utf8Start`: it also serves a literal stored as one scalar.
+        key.withUTF8Buffer { utf8 in
+            reserve(utf8.count + 4)
+            if needsComma {
+                storage[count] = UInt8(ascii: ",")
+                count += 1
+            }
+            storage[count] = UInt8(ascii: "\"")
+            if let base = utf8.baseAddress { (storage + count + 1).update(from: base, count: utf8.count) }
+            count += 1 + utf8.count
+            storage[count] = UInt8(ascii: "\"")
+            storage[count + 1] = UInt8(ascii: ":")
+            count += 2
         }
-        storage[count] = UInt8(ascii: "\"")
-        (storage + count + 1).update(from: key.utf8Start, count: key.utf8CodeUnitCount)
-        count += 1 + key.utf8CodeUnitCount
-        storage[count] = UInt8(ascii: "\"")
-        storage[count + 1] = UInt8(ascii: ":")
-        count += 2
         afterKey = true
     }
 
