@@ -75,20 +75,27 @@ struct JSONWriter: ~Copyable {
     /// An object member's key; its value is the next thing written. Keys are plain ASCII
     /// names (no escaping).
     mutating func key(_ key: StaticString) {
-        // `withUTF8Buffer` rather than `utf8Start`: it also serves a literal stored as one scalar.
-        key.withUTF8Buffer { utf8 in
-            reserve(utf8.count + 4)
-            if needsComma {
-                storage[count] = UInt8(ascii: ",")
-                count += 1
-            }
-            storage[count] = UInt8(ascii: "\"")
-            if let base = utf8.baseAddress { (storage + count + 1).update(from: base, count: utf8.count) }
-            count += 1 + utf8.count
-            storage[count] = UInt8(ascii: "\"")
-            storage[count + 1] = UInt8(ascii: ":")
-            count += 2
+        // A literal stored as one scalar has no UTF-8 pointer: `withUTF8Buffer` serves it.
+        guard key.hasPointerRepresentation else {
+            key.withUTF8Buffer { writeKey(UnsafeBufferPointer(start: $0.baseAddress, count: $0.count)) }
+            return
         }
+        writeKey(UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+    }
+
+    @inline(__always)
+    private mutating func writeKey(_ utf8: UnsafeBufferPointer<UInt8>) {
+        reserve(utf8.count + 4)
+        if needsComma {
+            storage[count] = UInt8(ascii: ",")
+            count += 1
+        }
+        storage[count] = UInt8(ascii: "\"")
+        if let base = utf8.baseAddress { (storage + count + 1).update(from: base, count: utf8.count) }
+        count += 1 + utf8.count
+        storage[count] = UInt8(ascii: "\"")
+        storage[count + 1] = UInt8(ascii: ":")
+        count += 2
         afterKey = true
     }
 
