@@ -13,22 +13,35 @@ public enum FileSystem {
         defer { _ = Glibc.close(fd) }
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw .systemCall(name: "fstat", path: path, errno: errno) }
-        var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
-        var offset = 0
-        while true {
-            if offset == bytes.count { bytes.append(contentsOf: repeatElement(0, count: max(4096, bytes.count / 2))) }
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                buffer.baseAddress.map { Glibc.read(fd, $0 + offset, buffer.count - offset) } ?? 0
+        // The size fstat gives is read straight into uninitialized memory (a snapshot is tens
+        // of megabytes: zero-filling it first, or growing the array to find the end of the
+        // file, cost as much as the read); then small reads find whether the file grew since.
+        let size = Int(status.st_size)
+        var failure: StoreError?
+        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            while initialized < size {
+                let count = Glibc.read(fd, base + initialized, size - initialized)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    failure = .systemCall(name: "read", path: path, errno: errno)
+                    return
+                }
+                if count == 0 { return }
+                initialized += count
             }
+        }
+        if let failure { throw failure }
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw .systemCall(name: "read", path: path, errno: errno)
             }
-            if count == 0 { break }
-            offset += count
+            if count == 0 { return bytes }
+            bytes.append(contentsOf: chunk[..<count])
         }
-        bytes.removeSubrange(offset...)
-        return bytes
     }
 
     /// The names in `directory` (without `.` and `..`), sorted.
