@@ -26,7 +26,12 @@ struct JSONParser {
     private func failure(_ reason: String) -> Failure { Failure(offset: position, reason: reason) }
 
     private mutating func skipWhitespace() {
-        while position < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[position]) { position += 1 }
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
     }
 
     private mutating func value(depth: Int) throws(Failure) -> JSONValue {
@@ -44,12 +49,16 @@ struct JSONParser {
         }
     }
 
-    private mutating func literal(_ word: String) throws(Failure) {
-        let expected = Array(word.utf8)
-        guard bytes.count - position >= expected.count, Array(bytes[position ..< position + expected.count]) == expected else {
-            throw failure("invalid literal")
+    private mutating func literal(_ word: StaticString) throws(Failure) {
+        // Compared byte by byte in place: booleans are common in snapshots, and copying the
+        // word and the input into arrays for each one showed in the profile.
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - position >= count else { throw failure("invalid literal") }
+        let matches = word.withUTF8Buffer { expected in
+            expected.indices.allSatisfy { bytes[position + $0] == expected[$0] }
         }
-        position += expected.count
+        guard matches else { throw failure("invalid literal") }
+        position += count
     }
 
     private mutating func object(depth: Int) throws(Failure) -> JSONValue {
