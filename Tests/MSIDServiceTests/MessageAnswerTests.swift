@@ -47,6 +47,27 @@ struct MessageAnswerTests {
         #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"a":{},"b":null,"c":{"d":true,"e":"00ab"},"f":"q\"uote"}"#)
     }
 
+    @Test("signed integers as String writes them, arrays with their commas, reset starts afresh",
+          arguments: [0, 7, -1, -10, Int.max, Int.min])
+    func signedArraysAndReset(value: Int) {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.member("n", value)
+        writer.key("list")
+        writer.beginArray()
+        writer.integer(value)
+        writer.emptyObject()
+        writer.beginArray()
+        writer.endArray()
+        writer.bool(false)
+        writer.endArray()
+        writer.endObject()
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == #"{"n":\#(value),"list":[\#(value),{},[],false]}"#)
+        writer.reset()
+        writer.integer(value)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == String(value))
+    }
+
     @Test("the buffer grows past its first capacity and keeps what was written")
     func growth() {
         var writer = JSONWriter(capacity: 64)

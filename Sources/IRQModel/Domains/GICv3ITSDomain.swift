@@ -136,4 +136,9 @@ public struct ITSLevel: Hashable, Sendable, Codable {
     public let eventID: UInt32
     /// The collection (target CPU) after MAPTI/MOVI; nil while not activated.
     public internal(set) var collection: CPUID?
+
+    package init(eventID: UInt32, collection: CPUID?) {
+        self.eventID = eventID
+        self.collection = collection
+    }
 }

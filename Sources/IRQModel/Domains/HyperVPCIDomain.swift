@@ -49,4 +49,9 @@ public struct HyperVPCIDomain: Hashable, Sendable, Codable {
 public struct HyperVLevel: Hashable, Sendable, Codable {
     public internal(set) var request: HyperVCreateInterruptRequest?
     public internal(set) var answer: MSIMessage?
+
+    package init(request: HyperVCreateInterruptRequest? = nil, answer: MSIMessage? = nil) {
+        self.request = request
+        self.answer = answer
+    }
 }

@@ -37,10 +37,20 @@ public struct X86VectorLevel: Hashable, Sendable, Codable {
     public internal(set) var assignment: VectorAssignment?
     /// The IRQ holds a global reservation instead of a vector (`has_reserved`).
     public internal(set) var holdsReservation: Bool
+
+    package init(assignment: VectorAssignment?, holdsReservation: Bool) {
+        self.assignment = assignment
+        self.holdsReservation = holdsReservation
+    }
 }
 
 /// A vector on a CPU.
 public struct VectorAssignment: Hashable, Sendable, Codable {
     public let cpu: CPUID
     public let vector: Vector
+
+    package init(cpu: CPUID, vector: Vector) {
+        self.cpu = cpu
+        self.vector = vector
+    }
 }

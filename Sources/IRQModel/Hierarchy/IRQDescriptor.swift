@@ -4,6 +4,13 @@ public struct IRQLevel: Hashable, Sendable, Codable {
     public let domain: DomainID
     public let hwirq: HardwareIRQ
     public internal(set) var state: LevelState
+
+    /// A level as it was (the snapshot decoder restores levels; `System.validate()` checks them).
+    package init(domain: DomainID, hwirq: HardwareIRQ, state: LevelState) {
+        self.domain = domain
+        self.hwirq = hwirq
+        self.state = state
+    }
 }
 
 /// A kind's per-IRQ state.
@@ -72,6 +79,28 @@ public struct IRQDescriptor: Hashable, Sendable, Codable {
     /// The IRQ runs outside its requested affinity (vector exhaustion or hotplug).
     public internal(set) var affinityBroken = false
     public internal(set) var message: MSIMessage?
+
+    /// An IRQ as it was, every member given (the snapshot decoder restores IRQs this way;
+    /// `System.validate()` checks what it restored). The defaults are a new allocation's.
+    package init(virq: VirtualIRQ, device: PCIAddress, type: MSIType, blockBase: VirtualIRQ, blockSize: Int,
+                 managed: Bool, affinity: CPUSet?, levels: [IRQLevel], effectiveCPU: CPUID? = nil,
+                 activated: Bool = false, masked: Bool = true, managedShutdown: Bool = false,
+                 affinityBroken: Bool = false, message: MSIMessage? = nil) {
+        self.virq = virq
+        self.device = device
+        self.type = type
+        self.blockBase = blockBase
+        self.blockSize = blockSize
+        self.managed = managed
+        self.affinity = affinity
+        self.levels = levels
+        self.effectiveCPU = effectiveCPU
+        self.activated = activated
+        self.masked = masked
+        self.managedShutdown = managedShutdown
+        self.affinityBroken = affinityBroken
+        self.message = message
+    }
 
     /// The index of this IRQ in its device's MSI or MSI-X space (the `pci-msi` level's hwirq).
     public var index: UInt32 { levels[0].hwirq.rawValue }

@@ -23,6 +23,16 @@ public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
     public var flags: UInt32
     public var target: Target
 
+    /// A request as it was recorded (the snapshot decoder restores them from the trail).
+    package init(deviceID: UInt64, address: UInt32, data: UInt32, vector: UInt32, flags: UInt32, target: Target) {
+        self.deviceID = deviceID
+        self.address = address
+        self.data = data
+        self.vector = vector
+        self.flags = flags
+        self.target = target
+    }
+
     /// Nil when the targets cannot be expressed: none, a VP ≥ 64 with protocol 1.1, or a VP of
     /// 4096 or more in a VP set (`cpumask_to_vpset` fails when the highest bank index is ≥ 64,
     /// so 64 banks, VPs up to 4095, still fit).

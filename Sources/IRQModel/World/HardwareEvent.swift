@@ -5,6 +5,12 @@ public struct HardwareEvent: Hashable, Sendable, Codable {
     /// The IRQ concerned, if any.
     public let virq: VirtualIRQ?
     public let effect: HardwareEffect
+
+    package init(sequence: EventSequence, virq: VirtualIRQ?, effect: HardwareEffect) {
+        self.sequence = sequence
+        self.virq = virq
+        self.effect = effect
+    }
 }
 
 /// What happened in hardware terms.

@@ -14,11 +14,10 @@ enum JournalEntry {
         var bytes: [UInt8]
         switch self {
         case .command(let command):
-            bytes = Array(#"{"command":"#.utf8)
-            bytes.append(contentsOf: (try? JSONStreamEncoder.encode(command)) ?? Array("null".utf8))
+            let prefix = Array(#"{"command":"#.utf8)
+            bytes = (try? JSONStreamEncoder.encode(command, after: prefix)) ?? prefix + Array("null".utf8)
         case .replace(let world):
-            bytes = Array(#"{"replace":"#.utf8)
-            bytes.append(contentsOf: SnapshotDocument.stateBytes(world))
+            bytes = SnapshotDocument.stateBytes(world, after: Array(#"{"replace":"#.utf8))
         }
         bytes.append(UInt8(ascii: "}"))
         guard let payload = JournalPayload(bytes) else { throw JournalEntryFailure(reason: "the encoded entry holds a newline") }

@@ -34,8 +34,14 @@ public enum SnapshotDocument {
 
     /// The document for `world`, covering journal records up to `sequence`.
     public static func encode(_ world: World, sequence: UInt64) -> [UInt8] {
-        var bytes = Array(#"{"format":\#(format),"msid":"\#(msidVersion)","sequence":\#(sequence),"state":"#.utf8)
-        bytes.append(contentsOf: stateBytes(world))
+        encode(world, sequence: sequence, direct: true)
+    }
+
+    /// `direct: false` writes the IRQs and events through `Codable` too (the codec benchmark
+    /// times both paths side by side; tests hold them to the same bytes).
+    package static func encode(_ world: World, sequence: UInt64, direct: Bool) -> [UInt8] {
+        let envelope = Array(#"{"format":\#(format),"msid":"\#(msidVersion)","sequence":\#(sequence),"state":"#.utf8)
+        var bytes = stateBytes(world, direct: direct, after: envelope)
         bytes.append(UInt8(ascii: "}"))
         return bytes
     }
@@ -43,24 +49,29 @@ public enum SnapshotDocument {
     /// The world's JSON. msid's model encodes only integers, strings, booleans and containers,
     /// so the encoder's one failure (a non-finite double) cannot happen; were it to, the
     /// snapshot would be refused at decoding rather than a process trap here.
-    static func stateBytes(_ world: World) -> [UInt8] {
-        (try? JSONStreamEncoder.encode(world)) ?? Array("null".utf8)
+    static func stateBytes(_ world: World, direct: Bool = true, after prefix: [UInt8] = []) -> [UInt8] {
+        (try? JSONStreamEncoder.encode(world, direct: direct, after: prefix)) ?? prefix + Array("null".utf8)
     }
 
     /// Reads and fully validates a document: envelope, format, the world's structure, and
     /// every invariant `World.validate()` checks.
     public static func decode(_ bytes: [UInt8]) throws(Failure) -> (world: World, sequence: UInt64) {
+        try decode(bytes, direct: true)
+    }
+
+    /// `direct: false` reads the IRQs and events through `Codable` too (see `encode`).
+    package static func decode(_ bytes: [UInt8], direct: Bool) throws(Failure) -> (world: World, sequence: UInt64) {
         let document: JSONValue
         do throws(JSONParser.Failure) {
             document = try JSONParser.parse(bytes)
         } catch {
             throw .notJSON(offset: error.offset, reason: error.reason)
         }
-        return try decode(document)
+        return try decode(document, direct: direct)
     }
 
     /// Validates a parsed document (see `decode(_:)` for bytes).
-    static func decode(_ document: JSONValue) throws(Failure) -> (world: World, sequence: UInt64) {
+    static func decode(_ document: JSONValue, direct: Bool = true) throws(Failure) -> (world: World, sequence: UInt64) {
         guard case .object(let members) = document else { throw .badEnvelope(pointer: "", reason: "expected an object, found \(document.typeName)") }
         func member(_ name: String) -> JSONValue? { members.first { $0.key == name }?.value }
         if let unknown = members.first(where: { !["format", "msid", "sequence", "state"].contains($0.key) }) {
@@ -77,15 +88,15 @@ public enum SnapshotDocument {
             guard case .string = version else { throw .badEnvelope(pointer: "/msid", reason: "the msid release must be a string") }
         }
         guard let state = member("state") else { throw .badEnvelope(pointer: "/state", reason: "the state is required") }
-        let world = try decodeWorld(state, pointerPrefix: "/state")
+        let world = try decodeWorld(state, pointerPrefix: "/state", direct: direct)
         return (world, sequence)
     }
 
     /// Decodes and validates a world from its JSON.
-    static func decodeWorld(_ state: JSONValue, pointerPrefix: String) throws(Failure) -> World {
+    static func decodeWorld(_ state: JSONValue, pointerPrefix: String, direct: Bool = true) throws(Failure) -> World {
         let world: World
         do {
-            world = try JSONTreeDecoder.decode(World.self, from: state)
+            world = try JSONTreeDecoder.decode(World.self, from: state, direct: direct)
         } catch let error as DecodingError {
             let (path, reason) = error.pathAndReason
             throw .badState(pointer: pointerPrefix + path, reason: reason)

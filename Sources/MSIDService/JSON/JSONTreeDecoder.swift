@@ -5,8 +5,21 @@
 /// they have more than `JSONTreeKeyedContainer.indexThreshold` members, so decoding is linear
 /// in the document for any shape.
 enum JSONTreeDecoder {
-    static func decode<Value: Decodable>(_ type: Value.Type, from value: JSONValue) throws -> Value {
-        try Value(from: JSONTreeValueDecoder(value: value, node: .root))
+    /// `direct: false` decodes everything through `Decodable` (tests and the codec benchmark
+    /// compare the two paths).
+    static func decode<Value: Decodable>(_ type: Value.Type, from value: JSONValue, direct: Bool = true) throws -> Value {
+        try decodeValue(type, from: value, node: .root, direct: direct)
+    }
+
+    /// Every nested value goes through here: a `JSONDirectDecodable` type in its canonical form
+    /// is read directly; anything else (or a non-canonical form) through `Decodable`.
+    static func decodeValue<Value: Decodable>(_ type: Value.Type, from value: JSONValue, node: JSONCodingPathNode,
+                                              direct: Bool) throws -> Value {
+        if direct, let directType = Value.self as? any JSONDirectDecodable.Type,
+           let decoded = directType.init(canonicalJSON: value) as? Value {
+            return decoded
+        }
+        return try Value(from: JSONTreeValueDecoder(value: value, node: node, direct: direct))
     }
 }
 
@@ -33,21 +46,23 @@ indirect enum JSONCodingPathNode {
 struct JSONTreeValueDecoder: Decoder {
     let value: JSONValue
     let node: JSONCodingPathNode
+    /// Whether `JSONDirectDecodable` values take their direct path.
+    let direct: Bool
     var codingPath: [any CodingKey] { node.path }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .object(let members) = value else { throw mismatch("an object", value, node) }
-        return KeyedDecodingContainer(JSONTreeKeyedContainer<Key>(members: members, node: node))
+        return KeyedDecodingContainer(JSONTreeKeyedContainer<Key>(members: members, node: node, direct: direct))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         guard case .array(let elements) = value else { throw mismatch("an array", value, node) }
-        return JSONTreeUnkeyedContainer(elements: elements, node: node)
+        return JSONTreeUnkeyedContainer(elements: elements, node: node, direct: direct)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        JSONTreeSingleValueContainer(value: value, node: node)
+        JSONTreeSingleValueContainer(value: value, node: node, direct: direct)
     }
 }
 
@@ -96,11 +111,13 @@ struct JSONTreeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     let members: [(key: String, value: JSONValue)]
     let node: JSONCodingPathNode
+    let direct: Bool
     private let index: [String: Int]?
 
-    init(members: [(key: String, value: JSONValue)], node: JSONCodingPathNode) {
+    init(members: [(key: String, value: JSONValue)], node: JSONCodingPathNode, direct: Bool) {
         self.members = members
         self.node = node
+        self.direct = direct
         if members.count > Self.indexThreshold {
             var index: [String: Int] = [:]
             index.reserveCapacity(members.count)
@@ -149,34 +166,36 @@ struct JSONTreeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try JSONTreeScalar.integer(required(key), node.appending(key)) }
 
     func decode<Value: Decodable>(_ type: Value.Type, forKey key: Key) throws -> Value {
-        try Value(from: JSONTreeValueDecoder(value: required(key), node: node.appending(key)))
+        try JSONTreeDecoder.decodeValue(type, from: required(key), node: node.appending(key), direct: direct)
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try JSONTreeValueDecoder(value: required(key), node: node.appending(key)).container(keyedBy: type)
+        try JSONTreeValueDecoder(value: required(key), node: node.appending(key), direct: direct).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try JSONTreeValueDecoder(value: required(key), node: node.appending(key)).unkeyedContainer()
+        try JSONTreeValueDecoder(value: required(key), node: node.appending(key), direct: direct).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
-        JSONTreeValueDecoder(value: lookup("super") ?? .null, node: node)
+        JSONTreeValueDecoder(value: lookup("super") ?? .null, node: node, direct: direct)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
-        JSONTreeValueDecoder(value: lookup(key.stringValue) ?? .null, node: node.appending(key))
+        JSONTreeValueDecoder(value: lookup(key.stringValue) ?? .null, node: node.appending(key), direct: direct)
     }
 }
 
 struct JSONTreeUnkeyedContainer: UnkeyedDecodingContainer {
     let elements: [JSONValue]
     let node: JSONCodingPathNode
+    let direct: Bool
     private(set) var currentIndex = 0
 
-    init(elements: [JSONValue], node: JSONCodingPathNode) {
+    init(elements: [JSONValue], node: JSONCodingPathNode, direct: Bool) {
         self.elements = elements
         self.node = node
+        self.direct = direct
     }
 
     var codingPath: [any CodingKey] { node.path }
@@ -218,28 +237,29 @@ struct JSONTreeUnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
         let value = try next()
-        return try Value(from: JSONTreeValueDecoder(value: value, node: here))
+        return try JSONTreeDecoder.decodeValue(type, from: value, node: here, direct: direct)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let value = try next()
-        return try JSONTreeValueDecoder(value: value, node: here).container(keyedBy: type)
+        return try JSONTreeValueDecoder(value: value, node: here, direct: direct).container(keyedBy: type)
     }
 
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         let value = try next()
-        return try JSONTreeValueDecoder(value: value, node: here).unkeyedContainer()
+        return try JSONTreeValueDecoder(value: value, node: here, direct: direct).unkeyedContainer()
     }
 
     mutating func superDecoder() throws -> any Decoder {
         let value = try next()
-        return JSONTreeValueDecoder(value: value, node: here)
+        return JSONTreeValueDecoder(value: value, node: here, direct: direct)
     }
 }
 
 struct JSONTreeSingleValueContainer: SingleValueDecodingContainer {
     let value: JSONValue
     let node: JSONCodingPathNode
+    let direct: Bool
     var codingPath: [any CodingKey] { node.path }
 
     func decodeNil() -> Bool {
@@ -263,6 +283,6 @@ struct JSONTreeSingleValueContainer: SingleValueDecodingContainer {
     func decode(_ type: UInt64.Type) throws -> UInt64 { try JSONTreeScalar.integer(value, node) }
 
     func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
-        try Value(from: JSONTreeValueDecoder(value: value, node: node))
+        try JSONTreeDecoder.decodeValue(type, from: value, node: node, direct: direct)
     }
 }

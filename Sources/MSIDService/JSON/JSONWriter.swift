@@ -5,6 +5,8 @@
 /// The writer places commas and colons; the caller writes a well-formed value and, to give the
 /// same bytes as `JSONValue.bytes`, each object's members in ascending key order (the tests
 /// hold the hot answers to that: parsing them and rendering the tree gives the same bytes).
+/// The snapshot's direct encoders (`JSONDirectEncodable`) write members in their `Codable`
+/// order instead, the order `JSONStreamEncoder` gives.
 ///
 /// The buffer is raw memory the writer owns (it is not copyable): a write checks the room
 /// once and stores its bytes, with none of an array's per-append uniqueness and capacity
@@ -27,6 +29,18 @@ struct JSONWriter: ~Copyable {
 
     /// The JSON written so far.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage, count: count)) }
+
+    /// Calls `body` with the JSON written so far (valid only during the call).
+    func withBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        try body(UnsafeBufferPointer(start: storage, count: count))
+    }
+
+    /// Forgets what was written, keeping the memory, so that the writer starts a new value.
+    mutating func reset() {
+        count = 0
+        needsComma = false
+        afterKey = false
+    }
 
     /// Makes room for `needed` more bytes.
     @inline(__always)
@@ -72,6 +86,23 @@ struct JSONWriter: ~Copyable {
         needsComma = true
     }
 
+    /// `{}`.
+    mutating func emptyObject() {
+        beginObject()
+        endObject()
+    }
+
+    mutating func beginArray() {
+        separate()
+        put(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    mutating func endArray() {
+        put(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
     /// An object member's key; its value is the next thing written. Keys are plain ASCII
     /// names (no escaping).
     mutating func key(_ key: StaticString) {
@@ -103,6 +134,18 @@ struct JSONWriter: ~Copyable {
     mutating func member<T: UnsignedInteger & FixedWidthInteger>(_ name: StaticString, _ value: T) {
         key(name)
         integer(value)
+    }
+
+    /// A member with a signed integer value.
+    mutating func member(_ name: StaticString, _ value: Int) {
+        key(name)
+        integer(value)
+    }
+
+    /// A member with a boolean value.
+    mutating func member(_ name: StaticString, _ value: Bool) {
+        key(name)
+        bool(value)
     }
 
     /// A member with a string value.
@@ -145,7 +188,19 @@ struct JSONWriter: ~Copyable {
     /// An unsigned integer in decimal, as `String(value)` writes it.
     mutating func integer<T: UnsignedInteger & FixedWidthInteger>(_ value: T) {
         separate()
-        var rest = UInt64(value)
+        digits(UInt64(value))
+    }
+
+    /// A signed integer in decimal, as `String(value)` writes it.
+    mutating func integer(_ value: Int) {
+        separate()
+        if value < 0 { put(UInt8(ascii: "-")) }
+        digits(UInt64(value.magnitude))
+    }
+
+    /// The decimal digits of `value`, with no separator before them.
+    private mutating func digits(_ value: UInt64) {
+        var rest = value
         var digits = 1
         var scale: UInt64 = 10
         while digits < 20 && rest >= scale {
