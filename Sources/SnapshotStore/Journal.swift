@@ -6,7 +6,8 @@ import Glibc
 /// that orders their state changes), buffered in memory, and written and `fdatasync`ed by
 /// whichever waiting thread finds no flush under way: the leader takes every buffered record,
 /// writes and syncs them outside the monitor, and wakes everyone; records appended meanwhile
-/// go out with the next leader. So N concurrent waiters share about two syncs, not N.
+/// go out with the next leader. So N concurrent waiters share about two syncs, not N, and
+/// nearer one than two because a new leader yields the CPU once before it takes the batch.
 ///
 /// The journal is a series of segment files `journal-<first sequence, 20 digits>.log`;
 /// `rotate()` (called when a snapshot is cut) starts a new segment, so that the segments a
@@ -133,8 +134,14 @@ public final class Journal: @unchecked Sendable {
                     monitor.wait()
                     continue
                 }
-                // Lead: take everything buffered, write it outside the monitor.
+                // Lead: take everything buffered, write it outside the monitor. First yield the
+                // CPU once, with `flushing` set: the writers the last flush just woke are
+                // runnable and about to append; letting them run first puts their records in
+                // this batch instead of the next (with 16 writers on 2 cores, 7.5 records per
+                // fdatasync became 10-12.7 and throughput rose by half). With nothing else
+                // runnable the yield returns at once.
                 state.flushing = true
+                monitor.unlocked { _ = sched_yield() }
                 let chunks = state.pending
                 state.pending = []
                 let target = state.nextSequence - 1
