@@ -285,6 +285,11 @@ public struct System: Hashable, Sendable {
     /// All live domains in creation order.
     public var allDomains: [Domain] { domains.compactMap { $0 } }
 
+    /// Lends the system, reached through a modify accessor, to a reader (see `World.withSystem`).
+    mutating func borrowInPlace<R>(_ body: (borrowing System) throws(ModelError) -> R) throws(ModelError) -> R {
+        try body(self)
+    }
+
     /// Runs a command's `body`, committing the event trail on success and restoring the trail
     /// and cursors on failure (the levels roll themselves back through their free paths).
     mutating func transaction(_ body: (inout System) throws(ModelError) -> Outcome) throws(ModelError) -> Outcome {
