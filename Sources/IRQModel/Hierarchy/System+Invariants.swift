@@ -10,20 +10,26 @@ extension System {
         let live = liveIRQs
         try require(virqs.liveCount == live.count, "virq space counts \(virqs.liveCount), \(live.count) IRQs live")
         var perDomain: [DomainID: Int] = [:]
-        var hwirqOwners = Set<[UInt32]>()
+        // Domain id and hwirq in one word (a 100,000-IRQ snapshot is validated on every load:
+        // a two-element array per level was an allocation each).
+        var hwirqOwners = Set<UInt64>(minimumCapacity: live.count * 3)
         var vectorOwners = Set<VectorAssignment>()
+        // The path from each device domain to the root, computed once per domain.
+        var paths: [DomainID: [DomainID]] = [:]
         var reservations = 0
         var indexed = 0
         for irq in live {
             try require(virqs.contains(irq.virq), "IRQ \(irq.virq) is not in the virq space")
             try require(!irq.levels.isEmpty, "IRQ \(irq.virq) has no levels")
-            let expected = path(from: irq.levels[0].domain)
-            try require(irq.levels.map(\.domain) == expected, "IRQ \(irq.virq): levels do not follow the hierarchy")
+            let first = irq.levels[0].domain
+            let expected = paths[first] ?? path(from: first)
+            paths[first] = expected
+            try require(irq.levels.elementsEqual(expected) { $0.domain == $1 }, "IRQ \(irq.virq): levels do not follow the hierarchy")
             if let cpu = irq.effectiveCPU { try require(cpu.index < cpus.count, "IRQ \(irq.virq): effective CPU \(cpu) does not exist") }
             if let affinity = irq.affinity { try require(affinity.isSubset(of: present), "IRQ \(irq.virq): affinity names CPUs that do not exist") }
             for level in irq.levels {
                 perDomain[level.domain, default: 0] += 1
-                try require(hwirqOwners.insert([level.domain.rawValue, level.hwirq.rawValue]).inserted,
+                try require(hwirqOwners.insert(UInt64(level.domain.rawValue) << 32 | UInt64(level.hwirq.rawValue)).inserted,
                             "hwirq \(level.hwirq) of domain \(level.domain) used twice")
                 if case .x86Vector(let state) = level.state {
                     if let assignment = state.assignment {
