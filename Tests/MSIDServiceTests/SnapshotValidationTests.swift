@@ -74,6 +74,43 @@ struct SnapshotValidationTests {
         #expect(reason.contains("IRQ 24: levels do not follow the hierarchy"))
     }
 
+    /// An ITS whose per-CPU LPI counts are not the LPIs its IRQs route there: with a short
+    /// list, the next activation would have indexed past its end.
+    @Test("ITS LPI counts that disagree with the routed LPIs", arguments: [[], [0, 0, 0, 0], [9, 0, 0, 0]] as [[Int]])
+    func lpiCountsDrift(counts: [Int]) throws {
+        let service = Service.inMemory
+        service.send(.post, "/v1/systems", #"{"name":"arm","arch":"arm64","cpus":4}"#)
+        service.send(.post, "/v1/systems/arm/domains", #"{"name":"gic","kind":"gicv3","distributorBase":"0x08000000"}"#)
+        service.send(.post, "/v1/systems/arm/domains", #"{"name":"its","kind":"gicv3-its","parent":"gic","itsBase":"0x08080000"}"#)
+        service.send(.post, "/v1/systems/arm/domains", #"{"name":"gpu","kind":"pci-msi","parent":"its","device":"0000:03:00.0"}"#)
+        #expect(service.send(.post, "/v1/systems/arm/domains/gpu/irqs", #"{"count":2,"type":"msix"}"#).status == .created)
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(service.send(.get, "/v1/snapshot").body)) as? [String: Any])
+        var state = try #require(document["state"] as? [String: Any])
+        var systems = try #require(state["systems"] as? [String: Any])
+        var system = try #require(systems["arm"] as? [String: Any])
+        var domains = try #require(system["domains"] as? [[String: Any]])
+        var kind = try #require(domains[1]["state"] as? [String: Any])
+        var wrapper = try #require(kind["gicv3ITS"] as? [String: Any])
+        var its = try #require(wrapper["_0"] as? [String: Any])
+        #expect(its["lpiCounts"] as? [Int] != counts)  // the real counts (two LPIs routed) differ
+        its["lpiCounts"] = counts
+        wrapper["_0"] = its
+        kind["gicv3ITS"] = wrapper
+        domains[1]["state"] = kind
+        system["domains"] = domains
+        systems["arm"] = system
+        state["systems"] = systems
+        document["state"] = state
+        let bytes = Array(try JSONSerialization.data(withJSONObject: document))
+        do throws(SnapshotDocument.Failure) {
+            _ = try SnapshotDocument.decode(bytes)
+            Issue.record("a drifted ITS was accepted")
+        } catch {
+            guard case .inconsistentState(let reason) = error else { Issue.record("refused otherwise: \(error)"); return }
+            #expect(reason.contains("gicv3-its its: the LPI counts per CPU are not the LPIs routed to each CPU"))
+        }
+    }
+
     @Test("one vector on one CPU held by two IRQs")
     func vectorTwice() throws {
         let failure = try Self.decode { irqs in

@@ -16,6 +16,9 @@ extension System {
         var vectorOwners = Set<VectorAssignment>()
         // The path from each device domain to the root, computed once per domain.
         var paths: [DomainID: [DomainID]] = [:]
+        // LPIs routed to each CPU by each ITS, recounted from the IRQs (plain, managed).
+        let noLPIs = [UInt32](repeating: 0, count: cpus.count)
+        var routedLPIs: [DomainID: (plain: [UInt32], managed: [UInt32])] = [:]
         var reservations = 0
         var indexed = 0
         for irq in live {
@@ -38,6 +41,14 @@ extension System {
                         try require(irq.effectiveCPU == assignment.cpu, "IRQ \(irq.virq): effective CPU is not the vector's")
                     }
                     if state.holdsReservation { reservations += 1 }
+                }
+                if case .gicv3ITS(let state) = level.state, let cpu = state.collection {
+                    try require(cpu.index < cpus.count, "IRQ \(irq.virq): LPI routed to CPU \(cpu), which does not exist")
+                    if irq.managed {
+                        routedLPIs[level.domain, default: (noLPIs, noLPIs)].managed[cpu.index] += 1
+                    } else {
+                        routedLPIs[level.domain, default: (noLPIs, noLPIs)].plain[cpu.index] += 1
+                    }
                 }
             }
             if irq.activated {
@@ -70,6 +81,9 @@ extension System {
                 for map in gic.mbiMaps { try map.validate() }
             case .gicv3ITS(let its):
                 for device in its.devices.values { try device.events.validate() }
+                let routed = routedLPIs[domain.id] ?? (noLPIs, noLPIs)
+                try require(its.lpiCounts == routed.plain && its.managedLPICounts == routed.managed,
+                            "gicv3-its \(domain.name): the LPI counts per CPU are not the LPIs routed to each CPU")
             case .gicv2m(let frame):
                 try frame.map.validate()
             case .hypervVPCI(let hyperV):
