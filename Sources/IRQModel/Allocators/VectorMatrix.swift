@@ -38,17 +38,9 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
     public internal(set) var globalAvailable: Int
     /// Interrupts holding a reservation (reservation mode) rather than a vector.
     public internal(set) var globalReserved = 0
-    /// The tournament tree of `bestCPU(in:)`: node 1 is the root, node i has children 2i and
-    /// 2i + 1, and the leaves `leafCount ..< 2·leafCount` are the CPUs (then padding). Each node
-    /// holds the leftmost CPU of its range with the highest score, the score being `available`
-    /// on an online CPU and 0 on an offline one (padding: `Int32.min`).
-    private var tournament: [Contender] = []
-
-    /// A node of the tournament tree.
-    struct Contender {
-        var score: Int32
-        var cpu: Int32
-    }
+    /// Ranks the CPUs by their score for `bestCPU(in:)`: `available` on an online CPU, 0 on an
+    /// offline one.
+    private var tournament = CPUTournament(scores: [])
 
     /// A matrix with every CPU online and initialised: `available = window − system bits`.
     public init(cpuCount: Int, systemVectors: [Vector]) {
@@ -65,80 +57,19 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
 
     // MARK: Tournament tree
 
-    /// Leaves in the tournament tree: the number of CPUs rounded up to a power of two.
-    private var leafCount: Int { tournament.count / 2 }
-
-    private func leaf(_ cpu: Int) -> Contender {
-        let map = cpus[cpu]
-        return Contender(score: map.online ? Int32(truncatingIfNeeded: map.available) : 0, cpu: Int32(truncatingIfNeeded: cpu))
-    }
-
-    /// The winner of two adjacent ranges: the higher score, the left one (lower CPUs) on a tie.
-    private static func winner(_ left: Contender, _ right: Contender) -> Contender {
-        left.score >= right.score ? left : right
+    /// A CPU's score in the tournament: `available` when online, 0 (never chosen) when offline.
+    private func score(of cpu: Int) -> Int32 {
+        cpus[cpu].online ? Int32(truncatingIfNeeded: cpus[cpu].available) : 0
     }
 
     /// Builds the tree from `cpus` (at creation and after decoding).
     mutating func buildTournament() {
-        var leaves = 1
-        while leaves < cpus.count { leaves <<= 1 }
-        tournament = Array(repeating: Contender(score: .min, cpu: -1), count: 2 * leaves)
-        for cpu in cpus.indices { tournament[leaves + cpu] = leaf(cpu) }
-        for node in stride(from: leaves - 1, to: 0, by: -1) {
-            tournament[node] = VectorMatrix.winner(tournament[2 * node], tournament[2 * node + 1])
-        }
+        tournament = CPUTournament(scores: cpus.indices.map(score(of:)))
     }
 
     /// Replays the matches on `cpu`'s path after its `available` or `online` changed.
     private mutating func refresh(_ cpu: Int) {
-        let contender = leaf(cpu)
-        tournament.withUnsafeMutableBufferPointer { tree in
-            var node = tree.count / 2 + cpu
-            precondition(node < tree.count, "CPU \(cpu) outside the tournament")
-            tree[node] = contender
-            node >>= 1
-            while node >= 1 {
-                tree[node] = VectorMatrix.winner(tree[2 * node], tree[2 * node + 1])
-                node >>= 1
-            }
-        }
-    }
-
-    /// How `mask` covers the CPUs `lower ..< upper`: (some of them, all of them).
-    private static func coverage(of mask: CPUSet, _ lower: Int, _ upper: Int) -> (some: Bool, all: Bool) {
-        var some = false
-        var all = true
-        var word = lower >> 6
-        while word << 6 < upper {
-            let from = Swift.max(lower, word << 6) - word << 6
-            let to = Swift.min(upper, (word + 1) << 6) - word << 6
-            let wanted: UInt64 = (to - from == 64 ? .max : (1 << UInt64(to - from)) - 1) << UInt64(from)
-            let present = word < mask.words.count ? mask.words[word] & wanted : 0
-            if present != 0 { some = true }
-            if present != wanted { all = false }
-            word += 1
-        }
-        return (some, all)
-    }
-
-    /// The in-order search of `bestCPU(in:)` below `node`, which covers the CPUs `lower ..< upper`.
-    /// A subtree whose winner's score does not beat `maximum` is skipped (only a strictly
-    /// greater score replaces the best, as in the linear scan); a subtree wholly inside `mask`
-    /// answers with its winner, the leftmost CPU of its highest score.
-    private func search(_ tree: UnsafeBufferPointer<Contender>, node: Int, lower: Int, upper: Int, mask: CPUSet,
-                        best: inout Int, maximum: inout Int32) {
-        let champion = tree[node]
-        guard champion.score > maximum, lower < cpus.count else { return }
-        let covered = VectorMatrix.coverage(of: mask, lower, Swift.min(upper, cpus.count))
-        guard covered.some else { return }
-        if covered.all {
-            best = Int(champion.cpu)
-            maximum = champion.score
-            return
-        }
-        let middle = (lower + upper) / 2
-        search(tree, node: 2 * node, lower: lower, upper: middle, mask: mask, best: &best, maximum: &maximum)
-        search(tree, node: 2 * node + 1, lower: middle, upper: upper, mask: mask, best: &best, maximum: &maximum)
+        tournament.update(cpu, score: score(of: cpu))
     }
 
     // MARK: Reservation mode
@@ -159,12 +90,7 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
     ///   root answers); otherwise at most O(|mask| log CPUs), less where whole subtrees of the
     ///   tournament are inside `mask` or cannot beat the best so far.
     public func bestCPU(in mask: CPUSet) -> CPUID? {
-        tournament.withUnsafeBufferPointer { tree in
-            var best = -1
-            var maximum: Int32 = 0
-            search(tree, node: 1, lower: 0, upper: tree.count / 2, mask: mask, best: &best, maximum: &maximum)
-            return best < 0 ? nil : CPUID(best)
-        }
+        tournament.best(in: mask, above: 0).map { CPUID($0) }
     }
 
     /// `matrix_alloc_area` for one bit: the lowest vector in the window that is neither

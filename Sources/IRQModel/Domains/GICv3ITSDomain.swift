@@ -13,8 +13,13 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     public internal(set) var freeLPIs: [Range<UInt32>]
     public internal(set) var devices: [PCIAddress: ITSDevice]
     /// LPIs routed to each CPU (`its_read_lpi_count`), kept apart for managed and other IRQs.
-    public internal(set) var lpiCounts: [UInt32]
-    public internal(set) var managedLPICounts: [UInt32]
+    /// Changed only through `countLPI`, which keeps the tournaments in step.
+    public private(set) var lpiCounts: [UInt32]
+    public private(set) var managedLPICounts: [UInt32]
+    /// `leastLoadedCPU`'s rankings of `lpiCounts` and `managedLPICounts` (derived: rebuilt on
+    /// decoding, neither encoded nor compared).
+    private var lpiLoad: CPUTournament
+    private var managedLPILoad: CPUTournament
 
     init(itsBase: UInt64, cpuCount: Int) {
         self.itsBase = itsBase
@@ -22,6 +27,30 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
         self.devices = [:]
         self.lpiCounts = Array(repeating: 0, count: cpuCount)
         self.managedLPICounts = Array(repeating: 0, count: cpuCount)
+        lpiLoad = GICv3ITSDomain.ranking(lpiCounts)
+        managedLPILoad = GICv3ITSDomain.ranking(managedLPICounts)
+    }
+
+    /// A tournament in which fewer LPIs score higher (see `leastLoadedCPU`).
+    private static func ranking(_ counts: [UInt32]) -> CPUTournament {
+        CPUTournament(scores: counts.map(score(of:)))
+    }
+
+    /// The tournament score of a CPU routing `count` LPIs: the fewer, the higher; above
+    /// `Int32.min` for every count, so that any CPU can be chosen.
+    private static func score(of count: UInt32) -> Int32 { -Int32(clamping: count) }
+
+    public static func == (lhs: GICv3ITSDomain, rhs: GICv3ITSDomain) -> Bool {
+        lhs.itsBase == rhs.itsBase && lhs.freeLPIs == rhs.freeLPIs && lhs.devices == rhs.devices
+            && lhs.lpiCounts == rhs.lpiCounts && lhs.managedLPICounts == rhs.managedLPICounts
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(itsBase)
+        hasher.combine(freeLPIs)
+        hasher.combine(devices)
+        hasher.combine(lpiCounts)
+        hasher.combine(managedLPICounts)
     }
 
     public var freeLPICount: Int { freeLPIs.reduce(0) { $0 + $1.count } }
@@ -71,18 +100,10 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
 
     /// The CPU choice of `its_select_cpu` for an IRQ (NUMA nodes not modelled):
     /// `cpumask_pick_least_loaded` over `candidates` with the IRQ's own kind of count; strict
-    /// `<`, so ties go to the lowest-numbered CPU.
+    /// `<`, so ties go to the lowest-numbered CPU. The kernel scans the mask; the tournament
+    /// gives the same CPU without visiting every candidate.
     func leastLoadedCPU(in candidates: CPUSet, managed: Bool) -> CPUID? {
-        var best: CPUID?
-        var fewest = UInt32.max
-        for cpu in candidates where cpu.index < lpiCounts.count {
-            let count = managed ? managedLPICounts[cpu.index] : lpiCounts[cpu.index]
-            if count < fewest {
-                best = cpu
-                fewest = count
-            }
-        }
-        return best
+        (managed ? managedLPILoad : lpiLoad).best(in: candidates, above: .min).map { CPUID($0) }
     }
 
     private enum CodingKeys: String, CodingKey { case itsBase, freeLPIs, devices, lpiCounts, managedLPICounts }
@@ -96,6 +117,8 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
         devices = Dictionary(list.map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
         lpiCounts = try container.decode([UInt32].self, forKey: .lpiCounts)
         managedLPICounts = try container.decode([UInt32].self, forKey: .managedLPICounts)
+        lpiLoad = GICv3ITSDomain.ranking(lpiCounts)
+        managedLPILoad = GICv3ITSDomain.ranking(managedLPICounts)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -110,8 +133,10 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     mutating func countLPI(on cpu: CPUID, managed: Bool, delta: Int32) {
         if managed {
             managedLPICounts[cpu.index] = UInt32(Int32(managedLPICounts[cpu.index]) + delta)
+            managedLPILoad.update(cpu.index, score: GICv3ITSDomain.score(of: managedLPICounts[cpu.index]))
         } else {
             lpiCounts[cpu.index] = UInt32(Int32(lpiCounts[cpu.index]) + delta)
+            lpiLoad.update(cpu.index, score: GICv3ITSDomain.score(of: lpiCounts[cpu.index]))
         }
     }
 }

@@ -67,6 +67,12 @@ public struct PCIAddress: Hashable, Comparable, Sendable, Codable, CustomStringC
         (lhs.segment, lhs.bus, lhs.devfn) < (rhs.segment, rhs.bus, rhs.devfn)
     }
 
+    /// The four fields as one word (equal addresses, equal words), hashed once: an ITS finds
+    /// its device by address several times per command.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt32(segment) << 16 | UInt32(bus) << 8 | UInt32(devfn))
+    }
+
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         let text = try container.decode(String.self)
