@@ -1,7 +1,7 @@
 /// A strict RFC 8259 parser over UTF-8 bytes: one value, optional surrounding white space,
 /// nothing after it; strings must be valid UTF-8 with valid escapes (surrogates paired);
 /// nesting deeper than `maximumDepth` is refused, so hostile input cannot exhaust the stack.
-struct JSONParser {
+struct JSONParser: ~Copyable {
     struct Failure: Error, Equatable {
         let offset: Int
         let reason: String
@@ -11,6 +11,10 @@ struct JSONParser {
 
     private let bytes: [UInt8]
     private var position = 0
+    /// The members of the objects and the elements of the arrays being parsed, innermost on
+    /// top: each container is allocated once, at its size, when it closes.
+    private var members = ScratchStack<(key: String, value: JSONValue)>()
+    private var elements = ScratchStack<JSONValue>()
 
     private init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -63,11 +67,11 @@ struct JSONParser {
 
     private mutating func object(depth: Int) throws(Failure) -> JSONValue {
         position += 1
-        var members: [(key: String, value: JSONValue)] = []
+        let start = members.count
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
             position += 1
-            return .object(members)
+            return .object([])
         }
         while true {
             skipWhitespace()
@@ -77,30 +81,30 @@ struct JSONParser {
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw failure("expected ':'") }
             position += 1
             skipWhitespace()
-            members.append((key, try value(depth: depth + 1)))
+            members.push((key, try value(depth: depth + 1)))
             skipWhitespace()
             guard position < bytes.count else { throw failure("unexpected end of input in an object") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members) }
+            if bytes[position] == UInt8(ascii: "}") { position += 1; return .object(members.popArray(from: start)) }
             throw failure("expected ',' or '}'")
         }
     }
 
     private mutating func array(depth: Int) throws(Failure) -> JSONValue {
         position += 1
-        var elements: [JSONValue] = []
+        let start = elements.count
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "]") {
             position += 1
-            return .array(elements)
+            return .array([])
         }
         while true {
             skipWhitespace()
-            elements.append(try value(depth: depth + 1))
+            elements.push(try value(depth: depth + 1))
             skipWhitespace()
             guard position < bytes.count else { throw failure("unexpected end of input in an array") }
             if bytes[position] == UInt8(ascii: ",") { position += 1; continue }
-            if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements) }
+            if bytes[position] == UInt8(ascii: "]") { position += 1; return .array(elements.popArray(from: start)) }
             throw failure("expected ',' or ']'")
         }
     }
