@@ -7,6 +7,19 @@ import IRQModel
 // identifiers as bare integers, CPU sets as cpulists and PCI addresses as text. Each decoder
 // accepts that form only; anything else gives nil and goes through `Decodable`.
 
+extension JSONWriter {
+    /// `"name":{"member":value}`: an enum case whose payload is one integer, as a synthesized
+    /// conformance writes it (`_0` for an unlabeled value).
+    fileprivate mutating func singleMemberCase<Value: UnsignedInteger & FixedWidthInteger>(
+        _ name: StaticString, _ member: StaticString, _ value: Value
+    ) {
+        key(name)
+        beginObject()
+        self.member(member, value)
+        endObject()
+    }
+}
+
 // MARK: - IRQs
 
 extension IRQDescriptor: JSONDirectEncodable, JSONDirectDecodable {
@@ -45,34 +58,22 @@ extension IRQDescriptor: JSONDirectEncodable, JSONDirectDecodable {
               let blockSize = object.next("blockSize")?.canonicalInt,
               let managed = object.next("managed")?.canonicalBool
         else { return nil }
-        var affinity: CPUSet?
-        if let value = object.next("affinity") {
-            guard let text = value.canonicalString, let set = try? CPUSet(cpulist: text) else { return nil }
-            affinity = set
-        }
-        guard case .array(let levelValues)? = object.next("levels") else { return nil }
+        guard let affinity = object.optional("affinity", { $0.canonicalString.flatMap { try? CPUSet(cpulist: $0) } }),
+              case .array(let levelValues)? = object.next("levels") else { return nil }
         var levels: [IRQLevel] = []
         levels.reserveCapacity(levelValues.count)
         for value in levelValues {
             guard let level = IRQLevel(canonicalJSON: value) else { return nil }
             levels.append(level)
         }
-        var effectiveCPU: CPUID?
-        if let value = object.next("effectiveCPU") {
-            guard let cpu = value.canonicalInteger(UInt32.self) else { return nil }
-            effectiveCPU = CPUID(rawValue: cpu)
-        }
-        guard let activated = object.next("activated")?.canonicalBool,
+        guard let effectiveCPU = object.optional("effectiveCPU", \.canonicalCPU),
+              let activated = object.next("activated")?.canonicalBool,
               let masked = object.next("masked")?.canonicalBool,
               let managedShutdown = object.next("managedShutdown")?.canonicalBool,
-              let affinityBroken = object.next("affinityBroken")?.canonicalBool
+              let affinityBroken = object.next("affinityBroken")?.canonicalBool,
+              let message = object.optional("message", MSIMessage.init(canonicalJSON:)),
+              object.isAtEnd
         else { return nil }
-        var message: MSIMessage?
-        if let value = object.next("message") {
-            guard let decoded = MSIMessage(canonicalJSON: value) else { return nil }
-            message = decoded
-        }
-        guard object.isAtEnd else { return nil }
         self.init(virq: VirtualIRQ(rawValue: virq), device: device, type: type, blockBase: VirtualIRQ(rawValue: blockBase),
                   blockSize: blockSize, managed: managed, affinity: affinity, levels: levels, effectiveCPU: effectiveCPU,
                   activated: activated, masked: masked, managedShutdown: managedShutdown,
@@ -164,51 +165,28 @@ extension LevelState: JSONDirectEncodable, JSONDirectDecodable {
             self = .pciMSI
         case "x86Vector":
             guard var object = CanonicalObject(payload), let value = object.next("_0"), object.isAtEnd,
-                  var level = CanonicalObject(value) else { return nil }
-            var assignment: VectorAssignment?
-            if let assignmentValue = level.next("assignment") {
-                guard let decoded = VectorAssignment(canonicalJSON: assignmentValue) else { return nil }
-                assignment = decoded
-            }
-            guard let holdsReservation = level.next("holdsReservation")?.canonicalBool, level.isAtEnd else { return nil }
+                  var level = CanonicalObject(value),
+                  let assignment = level.optional("assignment", VectorAssignment.init(canonicalJSON:)),
+                  let holdsReservation = level.next("holdsReservation")?.canonicalBool, level.isAtEnd else { return nil }
             self = .x86Vector(X86VectorLevel(assignment: assignment, holdsReservation: holdsReservation))
         case "gicv3":
-            guard var object = CanonicalObject(payload) else { return nil }
-            var routedCPU: CPUID?
-            if let value = object.next("routedCPU") {
-                guard let cpu = value.canonicalInteger(UInt32.self) else { return nil }
-                routedCPU = CPUID(rawValue: cpu)
-            }
-            guard object.isAtEnd else { return nil }
+            guard var object = CanonicalObject(payload), let routedCPU = object.optional("routedCPU", \.canonicalCPU),
+                  object.isAtEnd else { return nil }
             self = .gicv3(routedCPU: routedCPU)
         case "gicv3ITS":
             guard var object = CanonicalObject(payload), let value = object.next("_0"), object.isAtEnd,
                   var level = CanonicalObject(value),
-                  let eventID = level.next("eventID")?.canonicalInteger(UInt32.self) else { return nil }
-            var collection: CPUID?
-            if let collectionValue = level.next("collection") {
-                guard let cpu = collectionValue.canonicalInteger(UInt32.self) else { return nil }
-                collection = CPUID(rawValue: cpu)
-            }
-            guard level.isAtEnd else { return nil }
+                  let eventID = level.next("eventID")?.canonicalInteger(UInt32.self),
+                  let collection = level.optional("collection", \.canonicalCPU), level.isAtEnd else { return nil }
             self = .gicv3ITS(ITSLevel(eventID: eventID, collection: collection))
         case "gicv2m":
             guard payload.isEmptyObject else { return nil }
             self = .gicv2m
         case "hypervVPCI":
             guard var object = CanonicalObject(payload), let value = object.next("_0"), object.isAtEnd,
-                  var level = CanonicalObject(value) else { return nil }
-            var request: HyperVCreateInterruptRequest?
-            if let requestValue = level.next("request") {
-                guard let decoded = HyperVCreateInterruptRequest(canonicalJSON: requestValue) else { return nil }
-                request = decoded
-            }
-            var answer: MSIMessage?
-            if let answerValue = level.next("answer") {
-                guard let decoded = MSIMessage(canonicalJSON: answerValue) else { return nil }
-                answer = decoded
-            }
-            guard level.isAtEnd else { return nil }
+                  var level = CanonicalObject(value),
+                  let request = level.optional("request", HyperVCreateInterruptRequest.init(canonicalJSON:)),
+                  let answer = level.optional("answer", MSIMessage.init(canonicalJSON:)), level.isAtEnd else { return nil }
             self = .hypervVPCI(HyperVLevel(request: request, answer: answer))
         default:
             return nil
@@ -296,10 +274,7 @@ extension HyperVRetargetRequest: JSONDirectEncodable, JSONDirectDecodable {
         writer.beginObject()
         switch target {
         case .vpMask(let mask):
-            writer.key("vpMask")
-            writer.beginObject()
-            writer.member("_0", mask)
-            writer.endObject()
+            writer.singleMemberCase("vpMask", "_0", mask)
         case .vpSet(let validBankMask, let banks):
             writer.key("vpSet")
             writer.beginObject()
@@ -361,13 +336,9 @@ extension HardwareEvent: JSONDirectEncodable, JSONDirectDecodable {
 
     init?(canonicalJSON json: JSONValue) {
         guard var object = CanonicalObject(json),
-              let sequence = object.next("sequence")?.canonicalInteger(UInt64.self) else { return nil }
-        var virq: VirtualIRQ?
-        if let value = object.next("virq") {
-            guard let number = value.canonicalInteger(UInt32.self) else { return nil }
-            virq = VirtualIRQ(rawValue: number)
-        }
-        guard let effectValue = object.next("effect"), object.isAtEnd,
+              let sequence = object.next("sequence")?.canonicalInteger(UInt64.self),
+              let virq = object.optional("virq", { $0.canonicalInteger(UInt32.self).map(VirtualIRQ.init(rawValue:)) }),
+              let effectValue = object.next("effect"), object.isAtEnd,
               let effect = HardwareEffect(canonicalJSON: effectValue) else { return nil }
         self.init(sequence: EventSequence(rawValue: sequence), virq: virq, effect: effect)
     }
@@ -452,32 +423,20 @@ extension HardwareEffect: JSONDirectEncodable, JSONDirectDecodable {
             writer.member("affinityBroken", affinityBroken)
             writer.endObject()
         case .managedShutdown(let cpu):
-            writer.key("managedShutdown")
-            writer.beginObject()
-            writer.member("cpu", cpu.rawValue)
-            writer.endObject()
+            writer.singleMemberCase("managedShutdown", "cpu", cpu.rawValue)
         case .managedStartup(let cpu):
-            writer.key("managedStartup")
-            writer.beginObject()
-            writer.member("cpu", cpu.rawValue)
-            writer.endObject()
+            writer.singleMemberCase("managedStartup", "cpu", cpu.rawValue)
         case .cpuOffline(let cpu):
-            writer.key("cpuOffline")
-            writer.beginObject()
-            writer.member("_0", cpu.rawValue)
-            writer.endObject()
+            writer.singleMemberCase("cpuOffline", "_0", cpu.rawValue)
         case .cpuOnline(let cpu):
-            writer.key("cpuOnline")
-            writer.beginObject()
-            writer.member("_0", cpu.rawValue)
-            writer.endObject()
+            writer.singleMemberCase("cpuOnline", "_0", cpu.rawValue)
         }
         writer.endObject()
     }
 
     init?(canonicalJSON json: JSONValue) {
         guard let (name, payload) = CanonicalObject(json)?.only, var fields = CanonicalObject(payload) else { return nil }
-        func cpuMember(_ key: String) -> CPUID? { fields.next(key)?.canonicalInteger(UInt32.self).map(CPUID.init(rawValue:)) }
+        func cpuMember(_ key: String) -> CPUID? { fields.next(key)?.canonicalCPU }
         let effect: HardwareEffect
         switch name {
         case "messageWritten":
@@ -488,13 +447,9 @@ extension HardwareEffect: JSONDirectEncodable, JSONDirectDecodable {
             else { return nil }
             effect = .messageWritten(device: device, type: type, index: index, message: message)
         case "vectorAssigned":
-            guard let cpu = cpuMember("cpu"), let vector = fields.next("vector")?.canonicalInteger(UInt8.self) else { return nil }
-            var previous: VectorAssignment?
-            if let value = fields.next("previous") {
-                guard let decoded = VectorAssignment(canonicalJSON: value) else { return nil }
-                previous = decoded
-            }
-            guard let affinityBroken = fields.next("affinityBroken")?.canonicalBool else { return nil }
+            guard let cpu = cpuMember("cpu"), let vector = fields.next("vector")?.canonicalInteger(UInt8.self),
+                  let previous = fields.optional("previous", VectorAssignment.init(canonicalJSON:)),
+                  let affinityBroken = fields.next("affinityBroken")?.canonicalBool else { return nil }
             effect = .vectorAssigned(cpu: cpu, vector: Vector(rawValue: vector), previous: previous, affinityBroken: affinityBroken)
         case "vectorReleased":
             guard let cpu = cpuMember("cpu"), let vector = fields.next("vector")?.canonicalInteger(UInt8.self) else { return nil }

@@ -1,3 +1,5 @@
+import IRQModel
+
 /// The direct path around `Codable` for the bulk of a snapshot (IRQs and trail events: hundreds
 /// of thousands of values whose containers, boxes and dynamic dispatch cost seconds).
 ///
@@ -36,6 +38,15 @@ struct CanonicalObject {
         return members[position].value
     }
 
+    /// An optional member, which the encoder leaves out when nil: `.some(nil)` when the next
+    /// member is not `name`, `.some(value)` when it is and `read` accepts it, and nil when it
+    /// is but `read` does not (the form is not canonical).
+    mutating func optional<Value>(_ name: String, _ read: (JSONValue) -> Value?) -> Value?? {
+        guard let json = next(name) else { return .some(nil) }
+        guard let value = read(json) else { return nil }
+        return .some(value)
+    }
+
     /// Whether every member has been read.
     var isAtEnd: Bool { position == members.count }
 
@@ -61,6 +72,9 @@ extension JSONValue {
         }
         return digits > 0 ? value : nil
     }
+
+    /// A CPU number (see `canonicalInteger`).
+    var canonicalCPU: CPUID? { canonicalInteger(UInt32.self).map(CPUID.init(rawValue:)) }
 
     /// A signed machine integer (rare in the bulk: sizes and counts).
     var canonicalInt: Int? {
