@@ -1,3 +1,4 @@
+import IRQModel
 import Logging
 @testable import MSIDService
 import MicroHTTP
@@ -80,6 +81,25 @@ struct MessageAnswerTests {
         writer.endObject()
         let expected = #"{"count":1000,"data":""# + JSONText.hex(data) + #"","name":""# + String(repeating: "n", count: 300) + #""}"#
         #expect(String(decoding: writer.bytes, as: UTF8.self) == expected)
+    }
+
+    @Test("IRQ answers written as bytes are what their trees render to, on every hierarchy", arguments: [1, 2] as [UInt64])
+    func irqAnswers(seed: UInt64) throws {
+        let world = try SnapshotDirectCodingTests.randomWorld(seed: seed, steps: 400)
+        var checked = 0
+        var routed = 0
+        for system in world.systems.values {
+            let irqs = system.liveIRQs.map { IRQDTO.IRQFacts($0, in: system) }
+            for facts in irqs {
+                #expect(String(decoding: IRQDTO.irqAnswer(facts), as: UTF8.self) == String(decoding: IRQDTO.irq(facts).bytes, as: UTF8.self))
+                checked += 1
+                if facts.irq.message != nil { routed += 1 }
+            }
+            #expect(String(decoding: IRQDTO.irqListAnswer(irqs), as: UTF8.self)
+                    == String(decoding: JSONValue.object([("irqs", .array(irqs.map(IRQDTO.irq)))]).bytes, as: UTF8.self))
+        }
+        #expect(checked > 20 && routed > 0 && routed < checked)  // with and without a message
+        #expect(IRQDTO.irqListAnswer([]) == Array(#"{"irqs":[]}"#.utf8))
     }
 
     /// The hierarchies whose messages differ in shape: x86 fields, a doorbell, the Hyper-V

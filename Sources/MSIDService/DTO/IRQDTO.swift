@@ -25,8 +25,8 @@ enum IRQDTO {
         }
     }
 
-    static func irq(_ irq: IRQDescriptor, in system: System) -> JSONValue { self.irq(IRQFacts(irq, in: system)) }
-
+    /// The IRQ answer as a tree: the readable statement of its content, and the reference the
+    /// byte writer below is tested against (answers are written by `writeIRQ`).
     static func irq(_ facts: IRQFacts) -> JSONValue {
         let irq = facts.irq
         return .object([
@@ -47,6 +47,63 @@ enum IRQDTO {
             })),
             ("msi", irq.message.map(message) ?? .null),
         ])
+    }
+
+    /// One IRQ's answer (`GET`, activate, mask, ...): `irq(_:)` written straight to bytes, members
+    /// in ascending key order so that the bytes are what the tree renders to.
+    static func irqAnswer(_ facts: IRQFacts) -> [UInt8] {
+        var out = JSONWriter()
+        writeIRQ(facts, to: &out)
+        return out.bytes
+    }
+
+    /// `{"irqs":[...]}` for a list of IRQs (allocation, listing), written straight to bytes.
+    static func irqListAnswer(_ irqs: [IRQFacts]) -> [UInt8] {
+        var out = JSONWriter(capacity: 4096)
+        out.beginObject()
+        out.key("irqs")
+        out.beginArray()
+        for facts in irqs { writeIRQ(facts, to: &out) }
+        out.endArray()
+        out.endObject()
+        return out.bytes
+    }
+
+    /// The members of `irq(_:)`, in key order.
+    private static func writeIRQ(_ facts: IRQFacts, to out: inout JSONWriter) {
+        let irq = facts.irq
+        out.beginObject()
+        out.member("activated", irq.activated)
+        out.member("affinity", facts.affinity.cpulist)
+        out.member("affinityBroken", irq.affinityBroken)
+        out.member("device", irq.device.description)
+        out.member("effectiveAffinity", irq.effectiveCPU.map { CPUSet([$0]).cpulist } ?? "")
+        out.key("hierarchy")
+        out.beginArray()
+        for level in facts.hierarchy {
+            out.beginObject()
+            out.member("chip", level.chip)
+            out.member("domain", level.domain.rawValue)
+            out.member("hwirq", level.hwirq.rawValue)
+            out.member("kind", level.kind.rawValue)
+            out.endObject()
+        }
+        out.endArray()
+        out.member("index", irq.index)
+        out.member("managed", irq.managed)
+        out.member("managedShutdown", irq.managedShutdown)
+        out.member("masked", irq.masked)
+        out.key("msi")
+        if let message = irq.message {
+            out.beginObject()
+            writeMessageMembers(message, to: &out)
+            out.endObject()
+        } else {
+            out.null()
+        }
+        out.member("type", irq.type.rawValue)
+        out.member("virq", irq.virq.rawValue)
+        out.endObject()
     }
 
     /// The composed message answer (`GET .../msi`), written straight to bytes: this is the

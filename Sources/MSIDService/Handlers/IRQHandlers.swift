@@ -27,7 +27,8 @@ enum IRQHandlers {
             return (virqs.first, virqs.compactMap { try? system.irqDescriptor($0) }.map { IRQDTO.IRQFacts($0, in: system) })
         }
         guard let first else { throw .model(.systemNotFound(name)) }
-        return context.json(.created, .object([("irqs", .array(irqs.map(IRQDTO.irq)))]), headers: ["Location": "/v1/systems/\(name)/irqs/\(first)"])
+        return HTTPResponse(status: .created, contentType: "application/json", body: IRQDTO.irqListAnswer(irqs),
+                            headers: ["Location": "/v1/systems/\(name)/irqs/\(first)"])
     }
 
     static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
@@ -37,7 +38,7 @@ enum IRQHandlers {
         // Possibly every IRQ of the system: copied out, rendered outside the lock.
         let system = try context.model { () throws(ModelError) in try context.state.copy(of: name) }
         let irqs = try context.model { () throws(ModelError) in try system.irqs(inDomain: domain, device: device) }
-        return context.json(.ok, .object([("irqs", .array(irqs.map { IRQDTO.irq($0, in: system) }))]))
+        return HTTPResponse(status: .ok, contentType: "application/json", body: IRQDTO.irqListAnswer(irqs.map { IRQDTO.IRQFacts($0, in: system) }))
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
@@ -46,7 +47,7 @@ enum IRQHandlers {
         let irq = try context.model { () throws(ModelError) in
             try context.state.read(name) { (system) throws(ModelError) in IRQDTO.IRQFacts(try system.irqDescriptor(virq), in: system) }
         }
-        return context.json(.ok, IRQDTO.irq(irq))
+        return HTTPResponse(status: .ok, contentType: "application/json", body: IRQDTO.irqAnswer(irq))
     }
 
     /// Frees the IRQ; for a multi-MSI block, the whole block (listed in `freed`).
@@ -66,7 +67,7 @@ enum IRQHandlers {
                 system.flatMap { system in (try? system.irqDescriptor(virq)).map { IRQDTO.IRQFacts($0, in: system) } }
             }
             guard let irq else { throw .model(.irqNotFound(system: name, virq: virq)) }
-            return context.json(.ok, IRQDTO.irq(irq))
+            return HTTPResponse(status: .ok, contentType: "application/json", body: IRQDTO.irqAnswer(irq))
         }
     }
 
