@@ -94,13 +94,7 @@ enum IRQDTO {
         out.member("managedShutdown", irq.managedShutdown)
         out.member("masked", irq.masked)
         out.key("msi")
-        if let message = irq.message {
-            out.beginObject()
-            writeMessageMembers(message, to: &out)
-            out.endObject()
-        } else {
-            out.null()
-        }
+        writeMessage(irq.message, to: &out)
         out.member("type", irq.type.rawValue)
         out.member("virq", irq.virq.rawValue)
         out.endObject()
@@ -134,13 +128,7 @@ enum IRQDTO {
         out.endObject()
         if let request = view.hyperVRequest {
             out.key("hypervAnswer")
-            if let answer = view.hyperVAnswer {
-                out.beginObject()
-                writeMessageMembers(answer, to: &out)
-                out.endObject()
-            } else {
-                out.null()
-            }
+            writeMessage(view.hyperVAnswer, to: &out)
             out.key("hypervCreateInterrupt")
             out.beginObject()
             out.key("bytes")
@@ -167,6 +155,17 @@ enum IRQDTO {
         out.endObject()
         out.endObject()
         return out.bytes
+    }
+
+    /// `message(_:)` as an object, or null without a message.
+    private static func writeMessage(_ message: MSIMessage?, to out: inout JSONWriter) {
+        guard let message else {
+            out.null()
+            return
+        }
+        out.beginObject()
+        writeMessageMembers(message, to: &out)
+        out.endObject()
     }
 
     /// The members of `message(_:)`, in key order.

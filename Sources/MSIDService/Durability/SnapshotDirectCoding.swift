@@ -8,6 +8,14 @@ import IRQModel
 // accepts that form only; anything else gives nil and goes through `Decodable`.
 
 extension JSONWriter {
+    /// `"name":value` when `value` is present; nothing when it is nil, as a synthesized
+    /// conformance leaves an absent optional out (`CanonicalObject.optional` reads it back).
+    fileprivate mutating func optionalMember(_ name: StaticString, _ value: (some JSONDirectEncodable)?) {
+        guard let value else { return }
+        key(name)
+        value.writeJSON(to: &self)
+    }
+
     /// `"name":{"member":value}`: an enum case whose payload is one integer, as a synthesized
     /// conformance writes it (`_0` for an unlabeled value).
     fileprivate mutating func singleMemberCase<Value: UnsignedInteger & FixedWidthInteger>(
@@ -41,10 +49,7 @@ extension IRQDescriptor: JSONDirectEncodable, JSONDirectDecodable {
         writer.member("masked", masked)
         writer.member("managedShutdown", managedShutdown)
         writer.member("affinityBroken", affinityBroken)
-        if let message {
-            writer.key("message")
-            message.writeJSON(to: &writer)
-        }
+        writer.optionalMember("message", message)
         writer.endObject()
     }
 
@@ -114,10 +119,7 @@ extension LevelState: JSONDirectEncodable, JSONDirectDecodable {
             writer.beginObject()
             writer.key("_0")
             writer.beginObject()
-            if let assignment = level.assignment {
-                writer.key("assignment")
-                assignment.writeJSON(to: &writer)
-            }
+            writer.optionalMember("assignment", level.assignment)
             writer.member("holdsReservation", level.holdsReservation)
             writer.endObject()
             writer.endObject()
@@ -143,14 +145,8 @@ extension LevelState: JSONDirectEncodable, JSONDirectDecodable {
             writer.beginObject()
             writer.key("_0")
             writer.beginObject()
-            if let request = level.request {
-                writer.key("request")
-                request.writeJSON(to: &writer)
-            }
-            if let answer = level.answer {
-                writer.key("answer")
-                answer.writeJSON(to: &writer)
-            }
+            writer.optionalMember("request", level.request)
+            writer.optionalMember("answer", level.answer)
             writer.endObject()
             writer.endObject()
         }
@@ -362,10 +358,7 @@ extension HardwareEffect: JSONDirectEncodable, JSONDirectDecodable {
             writer.beginObject()
             writer.member("cpu", cpu.rawValue)
             writer.member("vector", vector.rawValue)
-            if let previous {
-                writer.key("previous")
-                previous.writeJSON(to: &writer)
-            }
+            writer.optionalMember("previous", previous)
             writer.member("affinityBroken", affinityBroken)
             writer.endObject()
         case .vectorReleased(let cpu, let vector):
