@@ -13,9 +13,9 @@ struct EffectList: Sequence {
 
     /// Appends an effect; a third one is a bug in msid and traps.
     mutating func append(_ effect: HardwareEffect) {
-        if first == nil {
+        if !first.isPresent {
             first = effect
-        } else if second == nil {
+        } else if !second.isPresent {
             second = effect
         } else {
             preconditionFailure("a level operation has at most two effects")

@@ -11,7 +11,7 @@ struct SmallList<Element>: RandomAccessCollection {
     }
 
     var startIndex: Int { 0 }
-    var endIndex: Int { head == nil ? 0 : 1 + tail.count }
+    var endIndex: Int { head.isPresent ? 1 + tail.count : 0 }
 
     /// Traps outside `0 ..< count`, as an array does.
     subscript(position: Int) -> Element {
@@ -20,7 +20,7 @@ struct SmallList<Element>: RandomAccessCollection {
     }
 
     mutating func append(_ element: Element) {
-        if head == nil {
+        if !head.isPresent {
             head = element
         } else {
             tail.append(element)

@@ -26,7 +26,7 @@ extension System {
     /// start frees the whole allocation again.
     /// - Returns: the virqs, ascending.
     mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> [VirtualIRQ] {
-        let msiID = try domainID(name)
+        let msiID = try recentDomainID(name)
         // Only the device and its table size are kept: a copy of the domain held across the
         // allocation would make its index bitmap copy-on-write when the level takes an index.
         let device: PCIAddress

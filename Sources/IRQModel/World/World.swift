@@ -4,7 +4,13 @@
 /// the world is as it was (levels rolled back through the ordinary free paths, the event trail
 /// truncated and the Hyper-V cursors restored).
 public struct World: Hashable, Sendable {
+    /// Written only through `insert(_:)` and `remove(_:)`; values change in place.
     public private(set) var systems: [SystemName: System] = [:]
+    /// The index of the system named last: consecutive commands on one system skip the hash.
+    /// Indices stay valid while only values change (in place, or in a copy-on-write copy); an
+    /// insertion or removal may move every entry, so those forget it. (Not a `didSet` on
+    /// `systems`: an observed property is changed by copy and write-back, never in place.)
+    private var recentSystem = LookupMemo<SystemName, [SystemName: System].Index>()
 
     public init() {}
 
@@ -15,12 +21,12 @@ public struct World: Hashable, Sendable {
         switch command {
         case .createSystem(let spec):
             guard systems[spec.name] == nil else { throw .systemExists(spec.name) }
-            systems[spec.name] = try System(spec)
+            insert(try System(spec))
             return .systemCreated(spec.name)
         case .deleteSystem(let name):
             let system = try system(name)
             guard system.allDomains.isEmpty else { throw .systemBusy(system: name, domains: system.allDomains.map(\.name)) }
-            systems[name] = nil
+            remove(name)
             return .systemDeleted(name)
         case .setCPUOnline(let name, let cpu, let online):
             return try transaction(on: name) { (system) throws(ModelError) in .cpuChanged(try system.setCPU(cpu, online: online)) }
@@ -69,8 +75,26 @@ public struct World: Hashable, Sendable {
     private mutating func transaction(on name: SystemName, _ body: (inout System) throws(ModelError) -> Outcome) throws(ModelError) -> Outcome {
         // The values view mutates the system in place in the dictionary's storage (the keyed
         // subscript's accessor would move the whole system out and back).
-        guard let index = systems.index(forKey: name) else { throw .systemNotFound(name) }
+        let index = try index(of: name)
         return try systems.values[index].transaction(body)
+    }
+
+    private mutating func insert(_ system: System) {
+        recentSystem.forget()
+        systems[system.name] = system
+    }
+
+    private mutating func remove(_ name: SystemName) {
+        recentSystem.forget()
+        systems[name] = nil
+    }
+
+    /// The index of a system in `systems`, remembered for the next command.
+    private mutating func index(of name: SystemName) throws(ModelError) -> [SystemName: System].Index {
+        if let index = recentSystem.place(of: name) { return index }
+        guard let index = systems.index(forKey: name) else { throw .systemNotFound(name) }
+        recentSystem.remember(name, at: index)
+        return index
     }
 
     // MARK: Queries
@@ -87,7 +111,7 @@ public struct World: Hashable, Sendable {
     /// about 500 instructions a read), while its modify accessor yields the value in place.
     /// Callers that hold the world exclusively (the service, under its lock) read this way.
     public mutating func withSystem<R>(_ name: SystemName, _ body: (borrowing System) throws(ModelError) -> R) throws(ModelError) -> R {
-        guard let index = systems.index(forKey: name) else { throw .systemNotFound(name) }
+        let index = try index(of: name)
         return try systems.values[index].borrowInPlace(body)
     }
 
