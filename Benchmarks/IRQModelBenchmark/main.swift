@@ -80,6 +80,9 @@ struct Bench {
     }
 
     /// One measured operation: allocate and activate one vector, read its message, free it.
+    /// Never inlined, so that the warm-up and the measured loop run the same code and a
+    /// profiler can collect exactly this function (`--toggle-collect`).
+    @inline(never)
     static func operation(_ world: inout World, domain: DomainName) throws -> UInt32 {
         guard case .irqsAllocated(let virqs) = try world.apply(.allocateIRQs(
             system: system, domain: domain, request: AllocationRequest(count: 1, type: .msix))), let virq = virqs.first

@@ -99,7 +99,7 @@ struct Scenario {
         guard case .irqsAllocated(let virqs) = try apply(.allocateIRQs(system: system, domain: Fixture.domain(domain), request: request)) else {
             preconditionFailure("allocation did not report IRQs")
         }
-        return virqs
+        return Array(virqs)
     }
 
     var state: System {

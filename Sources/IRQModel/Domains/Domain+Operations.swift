@@ -33,7 +33,7 @@ extension Domain {
     }
 
     /// The kind's `rollback` (`DomainOperations`).
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
         var taken = DomainState.modifying
         swap(&taken, &state)
         switch consume taken {

@@ -60,7 +60,7 @@ public struct Domain: Hashable, Sendable, Codable {
 
     /// Runs `body` on this domain in place (the level operations of `Domain+Operations`
     /// dispatch to the kind's struct without a copy-on-write copy).
-    mutating func modify<R, E: Error>(_ body: (inout Domain) throws(E) -> R) throws(E) -> R {
+    mutating func modify<R: ~Copyable, E: Error>(_ body: (inout Domain) throws(E) -> R) throws(E) -> R {
         try body(&self)
     }
 }

@@ -10,7 +10,7 @@ protocol DomainOperations: Sendable {
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant
 
     /// Undoes exactly a grant of `allocate` whose command failed later.
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext)
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext)
 
     /// Releases one IRQ's level (the kind's `free` op; the core frees one IRQ at a time).
     mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList
@@ -35,7 +35,7 @@ protocol DomainOperations: Sendable {
 }
 
 extension DomainOperations {
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {}
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {}
     mutating func activate(_ irq: inout IRQDescriptor, depth: Int, context: inout LevelContext) throws(ModelError) -> EffectList { EffectList() }
     mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> EffectList { EffectList() }
     mutating func setAffinity(_ irq: inout IRQDescriptor, depth: Int, to target: CPUSet, context: LevelContext) throws(ModelError) -> AffinityStep { .forward }
@@ -62,7 +62,7 @@ struct LevelRequest {
 }
 
 /// What one level granted: a hwirq and a state per IRQ, and what to ask the parent for.
-struct LevelGrant {
+struct LevelGrant: ~Copyable {
     var hwirqs = SmallList<HardwareIRQ>()
     var states = SmallList<LevelState>()
     var parentHwirqs: SmallList<HardwareIRQ>? = nil
@@ -132,7 +132,7 @@ enum AffinityStep {
 }
 
 /// A composed message and the effects composing it had (Hyper-V talks to the host).
-struct Composition {
+struct Composition: ~Copyable {
     let message: MSIMessage
     var effects = EffectList()
 }

@@ -1,7 +1,9 @@
 /// The hardware effects of one level operation, in order. A level op has at most two (Hyper-V's
 /// compose deletes the previous interrupt and creates the new one); they are stored inline, so
-/// returning them allocates nothing.
-struct EffectList: Sequence {
+/// returning them allocates nothing, and the list is noncopyable, so handing it from a level
+/// through the generic walker to the trail moves it (a copyable one was copied and destroyed
+/// on the way, effect by effect).
+struct EffectList: ~Copyable {
     private(set) var first: HardwareEffect?
     private(set) var second: HardwareEffect?
 
@@ -21,20 +23,4 @@ struct EffectList: Sequence {
             preconditionFailure("a level operation has at most two effects")
         }
     }
-
-    struct Iterator: IteratorProtocol {
-        fileprivate var list: EffectList
-        fileprivate var position = 0
-
-        mutating func next() -> HardwareEffect? {
-            defer { position += 1 }
-            switch position {
-            case 0: return list.first
-            case 1: return list.second
-            default: return nil
-            }
-        }
-    }
-
-    func makeIterator() -> Iterator { Iterator(list: self) }
 }

@@ -5,7 +5,7 @@ extension GICv2mDomain: DomainOperations {
         return LevelGrant(hwirqs: intids, states: intids.map { _ in .gicv2m }, parentHwirqs: intids)
     }
 
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
         for intid in grant.hwirqs { release(intid) }
     }
 

@@ -12,7 +12,7 @@ extension GICv3Domain: DomainOperations {
         return LevelGrant(hwirqs: intids, states: intids.map { _ in .gicv3(routedCPU: nil) })
     }
 
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
         for intid in grant.hwirqs {
             releaseSPI(intid)
             if request.childHwirqs == nil { releaseMBI(intid) }

@@ -38,7 +38,7 @@ extension GICv3ITSDomain: DomainOperations {
         return grant
     }
 
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
         guard var device = devices[request.device] else { return }
         for state in grant.states {
             if case .gicv3ITS(let level) = state { device.events.clear(Int(level.eventID)) }

@@ -15,7 +15,7 @@ extension HyperVPCIDomain: DomainOperations {
         return grant
     }
 
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
         if context.architecture == .arm64 { for intid in grant.hwirqs { releaseSPI(intid) } }
     }
 

@@ -2,16 +2,13 @@ extension PCIMSIDomain: DomainOperations {
     /// The per-device MSI level: hwirq = MSI or MSI-X index. Composition and the device write
     /// (`msi_domain_activate`) are done by the walker, which knows the composing parent.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
-        let hwirqs = allocate(count: request.count, type: request.type)
-        var states = SmallList<LevelState>()
-        for _ in hwirqs.indices { states.append(.pciMSI) }
         var grant = LevelGrant()
-        grant.hwirqs = hwirqs
-        grant.states = states
+        grant.hwirqs = allocate(count: request.count, type: request.type)
+        for _ in grant.hwirqs.indices { grant.states.append(.pciMSI) }
         return grant
     }
 
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
         for index in grant.hwirqs { release(index) }
     }
 

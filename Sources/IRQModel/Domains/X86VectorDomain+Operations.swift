@@ -22,7 +22,7 @@ extension X86VectorDomain: DomainOperations {
         return grant
     }
 
-    mutating func rollback(_ grant: LevelGrant, of request: LevelRequest, context: LevelContext) {
+    mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
         if request.managed {
             for reservations in grant.managedReservations.reversed() { matrix.releaseManagedReservations(reservations) }
         } else {

@@ -25,7 +25,7 @@ extension System {
     /// the system is then as it was. With `request.activate`, each IRQ is started, and a failed
     /// start frees the whole allocation again.
     /// - Returns: the virqs, ascending.
-    mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> [VirtualIRQ] {
+    mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> VirqList {
         let msiID = try recentDomainID(name)
         // Only the device and its table size are kept: a copy of the domain held across the
         // allocation would make its index bitmap copy-on-write when the level takes an index.
@@ -41,7 +41,7 @@ extension System {
         }
         // The path lives on the stack for the command: a hierarchy is a few levels deep.
         return try withUnsafeTemporaryAllocation(of: DomainID.self, capacity: pathDepth(from: msiID)) {
-            (storage) throws(ModelError) -> [VirtualIRQ] in
+            (storage) throws(ModelError) -> VirqList in
             let filled = fillPath(storage, from: msiID)
             defer { filled.deinitialize() }
             return try allocateIRQs(path: UnsafeBufferPointer(filled), request, device: device, msixTableSize: msixTableSize)
@@ -51,7 +51,7 @@ extension System {
     /// `allocateIRQs(through:_:)` once the `pci-msi` domain is validated: `path` runs from it to
     /// the root.
     private mutating func allocateIRQs(path: UnsafeBufferPointer<DomainID>, _ request: AllocationRequest,
-                                       device: PCIAddress, msixTableSize: Int?) throws(ModelError) -> [VirtualIRQ] {
+                                       device: PCIAddress, msixTableSize: Int?) throws(ModelError) -> VirqList {
         if request.type == .msi && request.count > 1, path.count > 1, let parentKind = domains[path[1].index]?.kind,
            !parentKind.supportsMultiMSI {
             throw .multiMSIUnsupported(requested: request.count, parent: self.name(of: path[1]), parentKind: parentKind)
@@ -61,7 +61,7 @@ extension System {
         // MSI is one block; MSI-X allocates entry by entry (`nr_irqs` = 1 each), every entry
         // taking the lowest free virq and, at each level, the lowest free hwirq.
         let blockSize = request.type == .msi ? request.count : 1
-        var allocated: [VirtualIRQ] = []
+        var allocated = VirqList()
         allocated.reserveCapacity(request.count)
         do {
             for _ in 0 ..< request.count / blockSize {
@@ -87,7 +87,7 @@ extension System {
     /// virqs are appended to `allocated` once every level has succeeded.
     private mutating func allocateBlock(size: Int, path: UnsafeBufferPointer<DomainID>, request: AllocationRequest,
                                         device: PCIAddress, msixTableSize: Int?, affinity: CPUSet,
-                                        into allocated: inout [VirtualIRQ]) throws(ModelError) {
+                                        into allocated: inout VirqList) throws(ModelError) {
         let base = try virqs.allocate(count: size)
         let block = BlockAllocation(base: base, size: size, request: request, device: device,
                                     msixTableSize: msixTableSize, affinity: affinity)
@@ -161,11 +161,11 @@ extension System {
 
     /// Frees an IRQ; for a multi-MSI block, the whole block (a device disables MSI as one).
     /// - Returns: the virqs freed, ascending.
-    mutating func freeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> [VirtualIRQ] {
+    mutating func freeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> VirqList {
         let (isMultiMSI, blockBase, blockSize) = try withIRQ(virq) { ($0.isMultiMSI, $0.blockBase, $0.blockSize) }
-        let block = isMultiMSI
-            ? (0..<UInt32(blockSize)).map { VirtualIRQ(rawValue: blockBase.rawValue + $0) }.filter { (try? self.irq($0)) != nil }
-            : [virq]
+        let block: VirqList = isMultiMSI
+            ? VirqList((0..<UInt32(blockSize)).map { VirtualIRQ(rawValue: blockBase.rawValue + $0) }.filter { (try? self.irq($0)) != nil })
+            : VirqList(virq)
         for member in block.reversed() { release(member) }
         return block
     }

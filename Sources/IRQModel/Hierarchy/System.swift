@@ -216,7 +216,7 @@ public struct System: Hashable, Sendable {
 
     /// Runs one level operation on a domain (its `Domain+Operations` verbs), carrying the cursors
     /// in and out of its context.
-    mutating func withLevel<R, E: Error>(_ id: DomainID, _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
+    mutating func withLevel<R: ~Copyable, E: Error>(_ id: DomainID, _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
         var context = context(for: id)
         return try withLevel(id, context: &context, body)
     }
@@ -224,7 +224,7 @@ public struct System: Hashable, Sendable {
     /// The same with a context the caller made (`context(for:)`) and reuses for the levels of
     /// one command: the system facts do not change within a command, and the cursors the
     /// context carries are the system's, written back after each level as above.
-    mutating func withLevel<R, E: Error>(_ id: DomainID, context: inout LevelContext,
+    mutating func withLevel<R: ~Copyable, E: Error>(_ id: DomainID, context: inout LevelContext,
                                          _ body: (inout Domain, inout LevelContext) throws(E) -> R) throws(E) -> R {
         defer { cursors = context.cursors }
         return try modifyDomain(id) { (domain) throws(E) -> R in try body(&domain, &context) }
@@ -238,11 +238,10 @@ public struct System: Hashable, Sendable {
     /// input). The unwrap below is the check: testing the element for nil first, by `!= nil`, a
     /// pattern or a member, copies the whole `Domain` on this mutable path (measured: +90 to
     /// +3,600 instructions per IRQ operation).
-    mutating func modifyDomain<R, E: Error>(_ id: DomainID, _ body: (inout Domain) throws(E) -> R) throws(E) -> R {
-        try domains.withUnsafeMutableBufferPointer { (buffer) throws(E) -> R in
-            precondition(id.index < buffer.count, "dangling domain id \(id)")
-            return try buffer[id.index]!.modify(body)
-        }
+    mutating func modifyDomain<R: ~Copyable, E: Error>(_ id: DomainID, _ body: (inout Domain) throws(E) -> R) throws(E) -> R {
+        var span = domains.mutableSpan
+        precondition(id.index < span.count, "dangling domain id \(id)")
+        return try span[id.index]!.modify(body)
     }
 
     /// The number of domains from `id` to the root, both included.
@@ -329,7 +328,7 @@ public struct System: Hashable, Sendable {
     }
 
     /// Appends a level operation's effects to the trail, attributed to `virq`.
-    mutating func record(_ effects: EffectList, virq: VirtualIRQ?) {
+    mutating func record(_ effects: consuming EffectList, virq: VirtualIRQ?) {
         guard let first = effects.first else { return }
         events.append(first, virq: virq)
         if let second = effects.second { events.append(second, virq: virq) }

@@ -35,9 +35,9 @@ public enum Outcome: Hashable, Sendable {
     case cpuChanged(HotplugReport)
     case domainCreated(DomainName)
     case domainDeleted(DomainName)
-    case irqsAllocated([VirtualIRQ])
+    case irqsAllocated(VirqList)
     /// activate, deactivate, mask, unmask.
     case irqChanged(VirtualIRQ)
-    case irqsFreed([VirtualIRQ])
+    case irqsFreed(VirqList)
     case affinityChanged(AffinityReport)
 }
