@@ -117,6 +117,18 @@ struct HyperVWireTests {
         #expect(HyperVRetargetRequest(protocolVersion: .v1_4, deviceID: 0, address: 0, data: 0, vector: 0, targets: [VPIndex(rawValue: 4096)]) == nil)
     }
 
+    @Test("the one-VP request the unmask sends is the general request for that VP, on every protocol",
+          arguments: [HyperVProtocolVersion.v1_1, .v1_2, .v1_4])
+    func oneVP(version: HyperVProtocolVersion) {
+        for vp in [0, 1, 63, 64, 65, 127, 128, 200, 255, 4031, 4032, 4095, 4096, 5000] as [UInt32] {
+            let one = HyperVRetargetRequest(protocolVersion: version, deviceID: 0x0B9D_49B0, address: 0xFEE0_2000, data: 0x4031,
+                                            vector: 0x31, targetVP: VPIndex(rawValue: vp))
+            let general = HyperVRetargetRequest(protocolVersion: version, deviceID: 0x0B9D_49B0, address: 0xFEE0_2000, data: 0x4031,
+                                                vector: 0x31, targets: [VPIndex(rawValue: vp)])
+            #expect(one == general, "VP \(vp)")
+        }
+    }
+
     @Test("protocol 1.1 cannot name VP 64 or above")
     func unrepresentable() {
         #expect(HyperVRetargetRequest(protocolVersion: .v1_1, deviceID: 0, address: 0, data: 0, vector: 0, targets: [VPIndex(rawValue: 64)]) == nil)

@@ -144,29 +144,67 @@ extension Domain {
         }
     }
 
-    /// The kind's `setAffinity` (`DomainOperations`).
+    /// The kind's `setAffinity` (`DomainOperations`). The kind is put back on both paths
+    /// explicitly: with a `defer`, as the other verbs do, the compiler copied the whole kind
+    /// (the vector matrix's arrays retained and released) on every call.
     mutating func setAffinity(_ irq: inout IRQDescriptor, depth: Int, to target: CPUSet, context: LevelContext) throws(ModelError) -> AffinityStep {
         var taken = DomainState.modifying
         swap(&taken, &state)
         switch consume taken {
         case .x86Vector(var kind):
-            defer { state = .x86Vector(kind) }
-            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+            do {
+                let step = try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+                state = .x86Vector(kind)
+                return step
+            } catch {
+                state = .x86Vector(kind)
+                throw error
+            }
         case .gicv3(var kind):
-            defer { state = .gicv3(kind) }
-            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+            do {
+                let step = try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+                state = .gicv3(kind)
+                return step
+            } catch {
+                state = .gicv3(kind)
+                throw error
+            }
         case .gicv3ITS(var kind):
-            defer { state = .gicv3ITS(kind) }
-            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+            do {
+                let step = try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+                state = .gicv3ITS(kind)
+                return step
+            } catch {
+                state = .gicv3ITS(kind)
+                throw error
+            }
         case .gicv2m(var kind):
-            defer { state = .gicv2m(kind) }
-            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+            do {
+                let step = try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+                state = .gicv2m(kind)
+                return step
+            } catch {
+                state = .gicv2m(kind)
+                throw error
+            }
         case .hypervVPCI(var kind):
-            defer { state = .hypervVPCI(kind) }
-            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+            do {
+                let step = try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+                state = .hypervVPCI(kind)
+                return step
+            } catch {
+                state = .hypervVPCI(kind)
+                throw error
+            }
         case .pciMSI(var kind):
-            defer { state = .pciMSI(kind) }
-            return try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+            do {
+                let step = try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+                state = .pciMSI(kind)
+                return step
+            } catch {
+                state = .pciMSI(kind)
+                throw error
+            }
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")
         }

@@ -116,7 +116,7 @@ extension HyperVPCIDomain: DomainOperations {
             deviceID: instanceID.deviceID(function: irq.device.function),
             address: answer.addressLo, data: answer.data,
             vector: HyperVPCIDomain.interruptVector(of: irq.levels[depth + 1]),
-            targetVPs: CollectionOfOne(VPIndex(rawValue: cpu.rawValue)))
+            targetVP: VPIndex(rawValue: cpu.rawValue))
     }
 
     func occupancy(context: LevelContext) -> DomainOccupancy {

@@ -42,7 +42,32 @@ public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
                   targetVPs: targets)
     }
 
-    /// The same for any collection of VPs (one VP: `CollectionOfOne`, no array).
+    /// The request for one VP, what every x86 unmask sends (msid's effective affinity is one
+    /// CPU): the same as `init?(protocolVersion:...targets:)` with `[vp]`, without the generic
+    /// collection code.
+    init?(protocolVersion: HyperVProtocolVersion, deviceID: UInt64, address: UInt32, data: UInt32,
+          vector: UInt32, targetVP vp: VPIndex) {
+        let bank = Int(vp.rawValue / 64)
+        let bit = UInt64(1) << UInt64(vp.rawValue % 64)
+        let target: Target
+        if protocolVersion == .v1_1 {
+            guard bank == 0 else { return nil }
+            target = .vpMask(bit)
+        } else {
+            guard bank < 64 else { return nil }
+            // Grown by appends, which the compiler specializes here; `Array(repeating:count:)`
+            // allocates through a generic entry point that looks up metadata each time.
+            var banks: [UInt64] = []
+            banks.reserveCapacity(bank + 1)
+            for _ in 0..<bank { banks.append(0) }
+            banks.append(bit)
+            target = .vpSet(validBankMask: bank == 63 ? .max : (1 << UInt64(bank + 1)) - 1, banks: banks)
+        }
+        self.init(deviceID: deviceID, address: address, data: data, vector: vector,
+                  flags: protocolVersion == .v1_1 ? 0 : HyperVRetargetRequest.processorSetFlag, target: target)
+    }
+
+    /// The same for any collection of VPs.
     init?<VPs: Collection<VPIndex>>(protocolVersion: HyperVProtocolVersion, deviceID: UInt64, address: UInt32, data: UInt32,
                                    vector: UInt32, targetVPs targets: VPs) {
         guard !targets.isEmpty else { return nil }
