@@ -105,7 +105,8 @@ public struct IRQDescriptor: Hashable, Sendable, Codable {
     /// The index of this IRQ in its device's MSI or MSI-X space (the `pci-msi` level's hwirq).
     public var index: UInt32 { levels[0].hwirq.rawValue }
     /// Whether this IRQ is part of a multi-MSI block.
-    public var isMultiMSI: Bool { type == .msi && blockSize > 1 }
+    public var isMultiMSI: Bool { IRQDescriptor.isMultiMSI(type: type, blockSize: blockSize) }
+    static func isMultiMSI(type: MSIType, blockSize: Int) -> Bool { type == .msi && blockSize > 1 }
     /// Whether this IRQ is the one of its block that writes the device.
     public var writesDevice: Bool { !isMultiMSI || virq == blockBase }
 }

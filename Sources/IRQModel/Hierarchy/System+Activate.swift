@@ -7,13 +7,17 @@ extension System {
     /// does nothing.
     mutating func startup(_ virq: VirtualIRQ) throws(ModelError) {
         var irq = try takeIRQ(virq)
+        // One `store` on both paths: a store in the catch and another after it made the
+        // compiler copy the descriptor for the first.
+        let failure: ModelError?
         do {
             try startup(&irq)
+            failure = nil
         } catch {
-            store(irq)
-            throw error
+            failure = error
         }
         store(irq)
+        if let failure { throw failure }
     }
 
     /// `startup(_:)` on a descriptor taken out of the table.

@@ -162,7 +162,7 @@ extension System {
     /// Frees an IRQ; for a multi-MSI block, the whole block (a device disables MSI as one).
     /// - Returns: the virqs freed, ascending.
     mutating func freeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> VirqList {
-        let (isMultiMSI, blockBase, blockSize) = try withIRQ(virq) { ($0.isMultiMSI, $0.blockBase, $0.blockSize) }
+        let (isMultiMSI, blockBase, blockSize) = try blockFacts(of: virq)
         let block: VirqList = isMultiMSI
             ? VirqList((0..<UInt32(blockSize)).map { VirtualIRQ(rawValue: blockBase.rawValue + $0) }.filter { (try? self.irq($0)) != nil })
             : VirqList(virq)

@@ -151,6 +151,19 @@ public struct System: Hashable, Sendable {
         return result
     }
 
+    /// Whether a live IRQ belongs to a multi-MSI block, and the block: its members read in
+    /// place (a closure given the descriptor, as `withIRQ` does, costs a copy of it).
+    func blockFacts(of virq: VirtualIRQ) throws(ModelError) -> (isMultiMSI: Bool, base: VirtualIRQ, size: Int) {
+        let index = Int(virq.rawValue)
+        let facts = irqs.withUnsafeBufferPointer { slots -> (type: MSIType, base: VirtualIRQ, size: Int)? in
+            guard index < slots.count, let type = slots[index]?.type, let base = slots[index]?.blockBase,
+                  let size = slots[index]?.blockSize else { return nil }
+            return (type, base, size)
+        }
+        guard let facts else { throw .irqNotFound(system: name, virq: virq) }
+        return (IRQDescriptor.isMultiMSI(type: facts.type, blockSize: facts.size), facts.base, facts.size)
+    }
+
     /// Moves a live IRQ out of the table while it changes, so its storage is uniquely
     /// referenced (no copy-on-write copy of its levels); `store(_:)` puts it back.
     mutating func takeIRQ(_ virq: VirtualIRQ) throws(ModelError) -> IRQDescriptor {
