@@ -238,6 +238,17 @@ extension Domain {
         }
     }
 
+    /// Runs `body` on the `pci-msi` kind in place; nil for another kind. (Binding the kind out
+    /// of `state` with a pattern copies it, its index bitmap retained and released.)
+    mutating func withPCIMSI<R, E: Error>(_ body: (inout PCIMSIDomain) throws(E) -> R) throws(E) -> R? {
+        guard case .pciMSI = state else { return nil }
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        guard case .pciMSI(var kind) = consume taken else { preconditionFailure("domain \(name) changed kind") }
+        defer { state = .pciMSI(kind) }
+        return try body(&kind)
+    }
+
     /// The kind's `cpuStateChanged` (`DomainOperations`).
     mutating func cpuStateChanged(_ cpu: CPUID, online: Bool) {
         var taken = DomainState.modifying

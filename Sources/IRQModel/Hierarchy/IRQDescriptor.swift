@@ -26,11 +26,13 @@ public enum LevelState: Hashable, Sendable, Codable {
 }
 
 extension LevelState {
-    /// The level has an `activate`/`deactivate` op (the others use the protocol's empty
-    /// defaults, so the walker skips them): the vector domain, the ITS, and Hyper-V on arm64.
-    var hasActivate: Bool {
+    /// The level has an `activate` op on `architecture` (the others use the protocol's empty
+    /// defaults, so the walker skips them): the vector domain, the ITS, and Hyper-V on arm64
+    /// (`hv_pci_vec_irq_domain_activate`; x86 has no activate op at that level).
+    func hasActivate(on architecture: Architecture) -> Bool {
         switch self {
-        case .x86Vector, .gicv3ITS, .hypervVPCI: true
+        case .x86Vector, .gicv3ITS: true
+        case .hypervVPCI: architecture == .arm64
         case .pciMSI, .gicv3, .gicv2m: false
         }
     }

@@ -37,7 +37,7 @@ extension System {
         // command, and `withLevel` keeps its cursors and the system's equal.
         var context = context(for: irq.levels[0].domain)
         do {
-            for depth in irq.levels.indices.reversed() where irq.levels[depth].state.hasActivate {
+            for depth in irq.levels.indices.reversed() where irq.levels[depth].state.hasActivate(on: architecture) {
                 let effects = try withLevel(irq.levels[depth].domain, context: &context) { (operations, context) throws(ModelError) in
                     try operations.activate(&irq, depth: depth, context: &context)
                 }
@@ -45,7 +45,7 @@ extension System {
                 lowestActivated = depth
             }
         } catch {
-            for depth in lowestActivated ..< irq.levels.count where irq.levels[depth].state.hasActivate {
+            for depth in lowestActivated ..< irq.levels.count where irq.levels[depth].state.hasActivate(on: architecture) {
                 deactivateLevel(&irq, depth: depth, context: &context)
             }
             throw error

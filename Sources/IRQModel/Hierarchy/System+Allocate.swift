@@ -29,16 +29,13 @@ extension System {
         let msiID = try recentDomainID(name)
         // Only the device and its table size are kept: a copy of the domain held across the
         // allocation would make its index bitmap copy-on-write when the level takes an index.
-        let device: PCIAddress
-        let msixTableSize: Int?
-        do {
-            guard case .pciMSI(let pci)? = withDomains({ msiID.index < $0.count ? $0[msiID.index]?.state : nil }) else {
-                throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind)
+        let facts = try modifyDomain(msiID) { (domain) throws(ModelError) in
+            try domain.withPCIMSI { (pci) throws(ModelError) in
+                try pci.validate(count: request.count, type: request.type)
+                return (device: pci.device, msixTableSize: pci.msixTableSize)
             }
-            try pci.validate(count: request.count, type: request.type)
-            device = pci.device
-            msixTableSize = pci.msixTableSize
         }
+        guard let (device, msixTableSize) = facts else { throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind) }
         // The path lives on the stack for the command: a hierarchy is a few levels deep.
         return try withUnsafeTemporaryAllocation(of: DomainID.self, capacity: pathDepth(from: msiID)) {
             (storage) throws(ModelError) -> VirqList in
