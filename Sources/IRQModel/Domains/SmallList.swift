@@ -1,10 +1,15 @@
-/// A list that keeps its first element inline and the rest in an array: the one-IRQ grant of an
-/// MSI-X entry (the common allocation) costs no heap storage.
+/// A list that keeps its first element inline and the rest in an array: a list of one (the
+/// one-IRQ grant of an MSI-X entry, the common allocation) costs no heap storage.
+///
+/// Invariant: `head` is nil exactly when the list is empty, so equal lists have equal storage
+/// and the synthesized `==` and `hash(into:)` are by content.
 struct SmallList<Element>: RandomAccessCollection {
     private var head: Element?
     private var tail: [Element] = []
 
     init() {}
+
+    init(_ element: Element) { head = element }
 
     init<S: Sequence>(_ elements: S) where S.Element == Element {
         for element in elements { append(element) }
@@ -26,4 +31,13 @@ struct SmallList<Element>: RandomAccessCollection {
             tail.append(element)
         }
     }
+
+    /// Room for `count` elements without reallocating (the inline one needs none).
+    mutating func reserveCapacity(_ count: Int) {
+        if count > 1 { tail.reserveCapacity(count - 1) }
+    }
 }
+
+extension SmallList: Equatable where Element: Equatable {}
+extension SmallList: Hashable where Element: Hashable {}
+extension SmallList: Sendable where Element: Sendable {}

@@ -43,28 +43,11 @@ public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
     }
 
     /// The request for one VP, what every x86 unmask sends (msid's effective affinity is one
-    /// CPU): the same as `init?(protocolVersion:...targets:)` with `[vp]`, without the generic
-    /// collection code.
+    /// CPU): no array of targets to build.
     init?(protocolVersion: HyperVProtocolVersion, deviceID: UInt64, address: UInt32, data: UInt32,
           vector: UInt32, targetVP vp: VPIndex) {
-        let bank = Int(vp.rawValue / 64)
-        let bit = UInt64(1) << UInt64(vp.rawValue % 64)
-        let target: Target
-        if protocolVersion == .v1_1 {
-            guard bank == 0 else { return nil }
-            target = .vpMask(bit)
-        } else {
-            guard bank < 64 else { return nil }
-            // Grown by appends, which the compiler specializes here; `Array(repeating:count:)`
-            // allocates through a generic entry point that looks up metadata each time.
-            var banks: [UInt64] = []
-            banks.reserveCapacity(bank + 1)
-            for _ in 0..<bank { banks.append(0) }
-            banks.append(bit)
-            target = .vpSet(validBankMask: bank == 63 ? .max : (1 << UInt64(bank + 1)) - 1, banks: banks)
-        }
-        self.init(deviceID: deviceID, address: address, data: data, vector: vector,
-                  flags: protocolVersion == .v1_1 ? 0 : HyperVRetargetRequest.processorSetFlag, target: target)
+        self.init(protocolVersion: protocolVersion, deviceID: deviceID, address: address, data: data, vector: vector,
+                  targetVPs: CollectionOfOne(vp))
     }
 
     /// The same for any collection of VPs.
@@ -82,7 +65,12 @@ public struct HyperVRetargetRequest: Hashable, Sendable, Codable {
         } else {
             let bankCount = Int(targets.reduce(0) { Swift.max($0, $1.rawValue) }) / 64 + 1
             guard bankCount <= 64 else { return nil }
-            var banks = Array(repeating: UInt64(0), count: bankCount)
+            // Zeros appended rather than `Array(repeating:count:)`, whose allocation goes
+            // through an entry point that looks up type metadata on every call (~350
+            // instructions of each x86 unmask).
+            var banks: [UInt64] = []
+            banks.reserveCapacity(bankCount)
+            for _ in 0..<bankCount { banks.append(0) }
             for vp in targets { banks[Int(vp.rawValue) / 64] |= 1 << UInt64(vp.rawValue % 64) }
             flags = HyperVRetargetRequest.processorSetFlag
             target = .vpSet(validBankMask: bankCount == 64 ? .max : (1 << UInt64(bankCount)) - 1, banks: banks)

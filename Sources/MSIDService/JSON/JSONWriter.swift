@@ -75,16 +75,8 @@ struct JSONWriter: ~Copyable {
         text.withUTF8Buffer { put($0) }
     }
 
-    mutating func beginObject() {
-        separate()
-        put(UInt8(ascii: "{"))
-        needsComma = false
-    }
-
-    mutating func endObject() {
-        put(UInt8(ascii: "}"))
-        needsComma = true
-    }
+    mutating func beginObject() { open(UInt8(ascii: "{")) }
+    mutating func endObject() { close(UInt8(ascii: "}")) }
 
     /// `{}`.
     mutating func emptyObject() {
@@ -92,14 +84,19 @@ struct JSONWriter: ~Copyable {
         endObject()
     }
 
-    mutating func beginArray() {
+    mutating func beginArray() { open(UInt8(ascii: "[")) }
+    mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    /// A container starts: a comma before it if it follows a sibling, none before its first member.
+    private mutating func open(_ bracket: UInt8) {
         separate()
-        put(UInt8(ascii: "["))
+        put(bracket)
         needsComma = false
     }
 
-    mutating func endArray() {
-        put(UInt8(ascii: "]"))
+    /// A container ends: whatever follows it is a sibling.
+    private mutating func close(_ bracket: UInt8) {
+        put(bracket)
         needsComma = true
     }
 
