@@ -10,16 +10,22 @@ enum JournalEntry {
     /// The record's payload, made ready outside any lock. msid's encoder escapes every control
     /// character, so the text never holds a newline; the failure path exists only so that a bug
     /// there would be a 500 answer, not a damaged journal.
-    func payload() throws(JournalEntryFailure) -> JournalPayload {
+    /// `direct: false` encodes every command through `Codable` (tests compare the two paths).
+    func payload(direct: Bool = true) throws(JournalEntryFailure) -> JournalPayload {
         var bytes: [UInt8]
         switch self {
         case .command(let command):
-            let prefix = Array(#"{"command":"#.utf8)
-            bytes = (try? JSONStreamEncoder.encode(command, after: prefix)) ?? prefix + Array("null".utf8)
+            if direct, let directBytes = command.directJournalPayload() {
+                bytes = directBytes
+            } else {
+                let prefix = Array(#"{"command":"#.utf8)
+                bytes = (try? JSONStreamEncoder.encode(command, after: prefix)) ?? prefix + Array("null".utf8)
+                bytes.append(UInt8(ascii: "}"))
+            }
         case .replace(let world):
             bytes = SnapshotDocument.stateBytes(world, after: Array(#"{"replace":"#.utf8))
+            bytes.append(UInt8(ascii: "}"))
         }
-        bytes.append(UInt8(ascii: "}"))
         guard let payload = JournalPayload(bytes) else { throw JournalEntryFailure(reason: "the encoded entry holds a newline") }
         return payload
     }
