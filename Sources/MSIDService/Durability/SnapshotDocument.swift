@@ -1,4 +1,5 @@
 import IRQModel
+import SnapshotStore
 
 /// The snapshot file's JSON, a versioned envelope around the world:
 /// `{"format":1,"msid":"<version>","sequence":<last journal record covered>,"state":{...}}`.
@@ -67,7 +68,11 @@ public enum SnapshotDocument {
         } catch {
             throw .notJSON(offset: error.offset, reason: error.reason)
         }
-        return try decode(document, direct: direct)
+        let decoded: Result<(world: World, sequence: UInt64), Failure>
+        do throws(Failure) { decoded = .success(try decode(document, direct: direct)) } catch { decoded = .failure(error) }
+        // The tree is garbage now; the caller need not wait while it is freed.
+        BackgroundRelease.drop(consume document)
+        return try decoded.get()
     }
 
     /// Validates a parsed document (see `decode(_:)` for bytes).
