@@ -104,4 +104,63 @@ struct FixedBitmapTests {
         #expect(blocks == 29)
         #expect(fresh.bitCount - fresh.setCount == 28)
     }
+
+    /// The cpulist as the kernel's `%*pbl` defines it, built the obvious way from sorted CPUs.
+    static func naiveCPUList(_ cpus: [Int]) -> String {
+        var parts: [String] = []
+        var index = 0
+        while index < cpus.count {
+            var end = index
+            while end + 1 < cpus.count && cpus[end + 1] == cpus[end] + 1 { end += 1 }
+            parts.append(end == index ? "\(cpus[index])" : "\(cpus[index])-\(cpus[end])")
+            index = end + 1
+        }
+        return parts.joined(separator: ",")
+    }
+
+    @Test("cpulist finds runs a word at a time: runs across word edges, whole words, CPU 4095, single CPUs", arguments: [4, 5, 6])
+    func cpulistRuns(seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        var cases: [[Int]] = [[], [0], [4095], [63, 64], [0, 63], [64, 127], [62, 63, 64, 65], Array(0..<64), Array(0..<128),
+                              Array(60..<200), Array(4032..<4096), [1, 3, 5, 64, 65, 66, 128], Array(0..<4096)]
+        for _ in 0..<400 {
+            // Runs of random length at random gaps, so that runs start and end on every bit.
+            var cpus: [Int] = []
+            var next = Int(random.next() % 70)
+            while next < 600 {
+                let length = Int(random.next() % 140) + 1
+                cpus.append(contentsOf: next..<min(600, next + length))
+                next += length + Int(random.next() % 5) + 1
+            }
+            cases.append(cpus)
+        }
+        for cpus in cases {
+            let set = CPUSet(cpus.map { CPUID($0) })
+            #expect(set.cpulist == Self.naiveCPUList(cpus), "\(cpus)")
+        }
+    }
+}
+
+@Suite("PCI addresses")
+struct PCIAddressTests {
+    @Test("an address prints as DDDD:BB:DD.F in lowercase hex and parses back, for every device and function")
+    func description() throws {
+        var random = SplitMix64(seed: 7)
+        for device in UInt8(0)..<32 {
+            for function in UInt8(0)..<8 {
+                let segment = UInt16(truncatingIfNeeded: random.next())
+                let bus = UInt8(truncatingIfNeeded: random.next())
+                let address = try #require(PCIAddress(segment: segment, bus: bus, device: device, function: function))
+                func hex(_ value: Int, _ width: Int) -> String {
+                    let digits = String(value, radix: 16)
+                    return String(repeating: "0", count: width - digits.count) + digits
+                }
+                let expected = "\(hex(Int(segment), 4)):\(hex(Int(bus), 2)):\(hex(Int(device), 2)).\(function)"
+                #expect(address.description == expected)
+                #expect(try PCIAddress(parsing: address.description) == address)
+            }
+        }
+        #expect(PCIAddress(segment: 0xFFFF, bus: 0xFF, device: 31, function: 7)?.description == "ffff:ff:1f.7")
+        #expect(PCIAddress(segment: 0, bus: 0, device: 0, function: 0)?.description == "0000:00:00.0")
+    }
 }

@@ -65,22 +65,83 @@ extension CPUSet {
 
     /// The canonical cpulist (`%*pbl`): ascending, a single CPU as `n`, any run of two or more
     /// as `a-b`, comma separated; "" for the empty set.
+    ///
+    /// Every IRQ answer and every IRQ of a snapshot carries one, so it is written in place: the
+    /// runs are found a word at a time, measured, and their digits stored straight into the
+    /// string's storage (one allocation at most; none up to 15 bytes).
     public var cpulist: String {
-        var parts: [String] = []
-        var iterator = makeIterator()
-        guard var start = iterator.next() else { return "" }
-        var end = start
-        while let cpu = iterator.next() {
-            if cpu.rawValue == end.rawValue + 1 {
-                end = cpu
-                continue
-            }
-            parts.append(start == end ? "\(start)" : "\(start)-\(end)")
-            start = cpu
-            end = cpu
+        var length = 0
+        var runs = 0
+        forEachRun { first, last in
+            length += CPUSet.decimalLength(first) + (first == last ? 0 : 1 + CPUSet.decimalLength(last))
+            runs += 1
         }
-        parts.append(start == end ? "\(start)" : "\(start)-\(end)")
-        return parts.joined(separator: ",")
+        guard runs > 0 else { return "" }
+        length += runs - 1
+        return String(unsafeUninitializedCapacity: length) { buffer in
+            var position = 0
+            forEachRun { first, last in
+                if position > 0 {
+                    buffer[position] = UInt8(ascii: ",")
+                    position += 1
+                }
+                position = CPUSet.writeDecimal(first, into: buffer, at: position)
+                if first != last {
+                    buffer[position] = UInt8(ascii: "-")
+                    position = CPUSet.writeDecimal(last, into: buffer, at: position + 1)
+                }
+            }
+            return position
+        }
+    }
+
+    /// Calls `body` with the first and last CPU of each maximal run of consecutive CPUs, in
+    /// ascending order; a run may span words.
+    func forEachRun(_ body: (Int, Int) -> Void) {
+        var open: (first: Int, last: Int)?
+        for (index, word) in words.enumerated() {
+            var remaining = word
+            while remaining != 0 {
+                let low = remaining.trailingZeroBitCount
+                // The ones from bit `low` up: `~(remaining >> low)` has zeros exactly there.
+                let ones = (~(remaining >> UInt64(low))).trailingZeroBitCount
+                let first = index << 6 + low
+                let last = first + ones - 1
+                if let run = open, run.last + 1 == first {
+                    open = (run.first, last)
+                } else {
+                    if let run = open { body(run.first, run.last) }
+                    open = (first, last)
+                }
+                let mask: UInt64 = ones == 64 ? .max : (1 << UInt64(ones)) - 1
+                remaining &= ~(mask << UInt64(low))
+            }
+        }
+        if let run = open { body(run.first, run.last) }
+    }
+
+    /// The number of decimal digits of `value` (>= 0).
+    private static func decimalLength(_ value: Int) -> Int {
+        var length = 1
+        var rest = value
+        while rest >= 10 {
+            rest /= 10
+            length += 1
+        }
+        return length
+    }
+
+    /// Writes `value` (>= 0) in decimal at `position`; returns the position after it.
+    private static func writeDecimal(_ value: Int, into buffer: UnsafeMutableBufferPointer<UInt8>, at position: Int) -> Int {
+        let end = position + decimalLength(value)
+        var rest = value
+        var index = end
+        repeat {
+            index -= 1
+            buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        } while rest > 0
+        return end
     }
 }
 

@@ -55,12 +55,26 @@ public struct PCIAddress: Hashable, Comparable, Sendable, Codable, CustomStringC
     /// under an identity msi-map.
     public var requesterID: UInt32 { UInt32(bus) << 8 | UInt32(devfn) }
 
+    /// `DDDD:BB:DD.F` in lowercase hex: twelve bytes, so a small string (no allocation),
+    /// written in place (every IRQ answer and every IRQ of a snapshot carries one).
     public var description: String {
-        func hex(_ value: Int, _ width: Int) -> String {
-            let digits = String(value, radix: 16)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        String(unsafeUninitializedCapacity: 12) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            func put(_ value: UInt16, width: Int, at position: Int) {
+                for index in 0..<width {
+                    let nibble = Int(value >> UInt16(4 * (width - 1 - index))) & 0xF
+                    buffer[position + index] = digits.utf8Start[nibble]
+                }
+            }
+            put(segment, width: 4, at: 0)
+            buffer[4] = UInt8(ascii: ":")
+            put(UInt16(bus), width: 2, at: 5)
+            buffer[7] = UInt8(ascii: ":")
+            put(UInt16(device), width: 2, at: 8)
+            buffer[10] = UInt8(ascii: ".")
+            put(UInt16(function), width: 1, at: 11)
+            return 12
         }
-        return "\(hex(Int(segment), 4)):\(hex(Int(bus), 2)):\(hex(Int(device), 2)).\(function)"
     }
 
     public static func < (lhs: PCIAddress, rhs: PCIAddress) -> Bool {
