@@ -6,8 +6,11 @@ import Glibc
 /// that orders their state changes), buffered in memory, and written and `fdatasync`ed by
 /// whichever waiting thread finds no flush under way: the leader takes every buffered record,
 /// writes and syncs them outside the monitor, and wakes everyone; records appended meanwhile
-/// go out with the next leader. So N concurrent waiters share about two syncs, not N, and
-/// nearer one than two because a new leader yields the CPU once before it takes the batch.
+/// go out with the next leader. So N concurrent waiters share about two syncs, not N.
+///
+/// Nearer one than two, because a leader first waits briefly for the writers the last flush
+/// released (see `collect`): they were just woken and are about to append their next record,
+/// and a batch that waits for them saves them a sync of their own.
 ///
 /// The journal is a series of segment files `journal-<first sequence, 20 digits>.log`;
 /// `rotate()` (called when a snapshot is cut) starts a new segment, so that the segments a
@@ -56,11 +59,46 @@ public final class Journal: @unchecked Sendable {
         var file: OpenSegment?
         var batches = 0
         var batchedRecords = 0
+        /// Records the last flush made durable: each was a writer it released.
+        var released = 0
+        /// Records appended since the last flush ended.
+        var appendedSinceRelease = 0
+        /// A leader waits in `collect` for the released writers.
+        var collecting = false
+        /// How long the last flush's `fdatasync` took, in nanoseconds.
+        var lastSyncNanoseconds: UInt64 = 0
+        /// Flushes whose leader waited in `collect`.
+        var collections = 0
     }
 
+    /// How long a leader waits for the writers the last flush released (see `collect`).
+    public struct BatchCollection: Sendable {
+        /// The longest wait, as a fraction of the last flush's sync: a released writer that
+        /// does not come back costs the next batch at most this much more latency.
+        public var budget: Double
+        /// The longest wait between two arrivals: released writers come back within a
+        /// request's CPU time and a wake-up; when none came for this long, the others are busy
+        /// elsewhere (reading, or gone) and the batch goes without them.
+        public var quiet: Duration
+
+        public init(budget: Double, quiet: Duration) {
+            self.budget = budget
+            self.quiet = quiet
+        }
+
+        public static let standard = BatchCollection(budget: 0.5, quiet: .microseconds(200))
+
+        var quietNanoseconds: UInt64 { Journal.nanoseconds(quiet) }
+    }
+
+    /// The monitor's conditions: durability waiters, and the leader collecting a batch.
+    private static let durable = 0
+    private static let batchReady = 1
+
     public let directory: String
+    public let collection: BatchCollection
     private let syscalls: Syscalls
-    private let monitor = Monitor()
+    private let monitor = Monitor(conditions: 2)
     /// Called by the leader after each successful flush, outside the monitor.
     private let observer: (@Sendable (Flush) -> Void)?
     /// Guarded by `monitor`.
@@ -70,8 +108,9 @@ public final class Journal: @unchecked Sendable {
     /// found at recovery, already cut after its last whole record) new records go on in that
     /// file; otherwise the first flush creates `journal-<nextSequence>.log`.
     public init(directory: String, nextSequence: UInt64, appendingTo segment: JournalSegment? = nil, syscalls: Syscalls = .live,
-                observer: (@Sendable (Flush) -> Void)? = nil) {
+                collection: BatchCollection = .standard, observer: (@Sendable (Flush) -> Void)? = nil) {
         self.directory = directory
+        self.collection = collection
         self.syscalls = syscalls
         self.observer = observer
         self.state = State(nextSequence: nextSequence, durableSequence: nextSequence - 1, currentSegment: segment?.start ?? nextSequence)
@@ -87,8 +126,11 @@ public final class Journal: @unchecked Sendable {
     /// Records and bytes appended since the last rotation.
     public var sinceRotation: (records: Int, bytes: Int) { monitor.withLock { (state.recordsSinceRotation, state.bytesSinceRotation) } }
 
-    /// How many flushes ran and how many records they carried (for the group-commit figure).
-    public var batching: (batches: Int, records: Int) { monitor.withLock { (state.batches, state.batchedRecords) } }
+    /// How many flushes ran, how many records they carried (for the group-commit figure), and
+    /// how many of their leaders waited for released writers first.
+    public var batching: (batches: Int, records: Int, collections: Int) {
+        monitor.withLock { (state.batches, state.batchedRecords, state.collections) }
+    }
 
     /// The error that failed the journal, if any.
     public var failure: StoreError? { monitor.withLock { state.failure } }
@@ -107,6 +149,8 @@ public final class Journal: @unchecked Sendable {
                                      to: &state.pending[state.pending.count - 1].bytes)
             state.pending[state.pending.count - 1].records += 1
             state.recordsSinceRotation += 1
+            state.appendedSinceRelease += 1
+            if state.collecting && state.appendedSinceRelease >= state.released { monitor.signal(Journal.batchReady) }
             state.bytesSinceRotation += state.pending[state.pending.count - 1].bytes.count - before
             return sequence
         }
@@ -131,26 +175,22 @@ public final class Journal: @unchecked Sendable {
             while state.durableSequence < sequence {
                 if let failure = state.failure { throw failure }
                 if state.flushing {
-                    monitor.wait()
+                    monitor.wait(Journal.durable)
                     continue
                 }
-                // Lead: take everything buffered, write it outside the monitor. First yield the
-                // CPU once, with `flushing` set: the writers the last flush just woke are
-                // runnable and about to append; letting them run first puts their records in
-                // this batch instead of the next (with 16 writers on 2 cores, 7.5 records per
-                // fdatasync became 10-12.7 and throughput rose by half). With nothing else
-                // runnable the yield returns at once.
+                // Lead: gather the batch, take everything buffered, write it outside the monitor.
                 state.flushing = true
-                monitor.unlocked { _ = sched_yield() }
+                collect()
                 let chunks = state.pending
                 state.pending = []
                 let target = state.nextSequence - 1
                 var file = state.file
                 state.file = nil
                 let records = chunks.reduce(0) { $0 + $1.records }
+                var syncDuration = Duration.zero
                 let result = monitor.unlocked { () -> StoreError? in
                     do throws(StoreError) {
-                        let syncDuration = try flush(chunks, file: &file)
+                        syncDuration = try flush(chunks, file: &file)
                         observer?(Flush(records: records, syncDuration: syncDuration))
                         return nil
                     } catch {
@@ -165,10 +205,46 @@ public final class Journal: @unchecked Sendable {
                     state.durableSequence = max(state.durableSequence, target)
                     state.batches += 1
                     state.batchedRecords += records
+                    state.released = records
+                    state.appendedSinceRelease = 0
+                    state.lastSyncNanoseconds = Journal.nanoseconds(syncDuration)
                 }
-                monitor.broadcast()
+                monitor.broadcast(Journal.durable)
             }
         }
+    }
+
+    /// Before a leader takes its batch (inside the monitor, with `flushing` set): waits for the
+    /// writers the last flush released to append again, until as many records arrived since
+    /// that flush as it carried, at most `collection.budget` of its sync and at most
+    /// `collection.quiet` after the last arrival.
+    ///
+    /// A lone writer never waits (its own record is the one it waits for), nor does the first
+    /// flush. With 16 writers the batches grew from 11 records per fdatasync to 14-15 on the
+    /// local disk and from 11 to all 16 on a disk 2 ms slower, where the 16-writer rate rose by
+    /// a third (a single `sched_yield` did this job before, and caught about 11).
+    private func collect() {
+        guard state.appendedSinceRelease < state.released, state.lastSyncNanoseconds > 0 else { return }
+        let start = Monitor.now()
+        let deadline = start + UInt64(Double(state.lastSyncNanoseconds) * collection.budget)
+        let quiet = collection.quietNanoseconds
+        var quietUntil = start + quiet
+        state.collecting = true
+        state.collections += 1
+        defer { state.collecting = false }
+        while state.appendedSinceRelease < state.released {
+            let until = min(deadline, quietUntil)
+            guard Monitor.now() < until else { return }
+            let before = state.appendedSinceRelease
+            monitor.wait(Journal.batchReady, until: until)
+            if state.appendedSinceRelease > before { quietUntil = Monitor.now() + quiet }
+        }
+    }
+
+    /// A non-negative duration in whole nanoseconds.
+    static func nanoseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
     }
 
     /// Makes every record appended so far durable.

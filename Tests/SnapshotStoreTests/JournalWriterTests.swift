@@ -94,6 +94,57 @@ struct JournalWriterTests {
         #expect(try RecoveredJournal.read(directory: directory, after: 0).records.count == 9)
     }
 
+    /// System calls whose `fdatasync` takes `milliseconds` longer.
+    static func slowSync(milliseconds: UInt32) -> Syscalls {
+        var calls = Syscalls.live
+        calls.fdatasync = { fd in
+            usleep(milliseconds * 1_000)
+            return Glibc.fdatasync(fd)
+        }
+        return calls
+    }
+
+    @Test("a leader waits for the writers the last flush released, so their records share its sync")
+    func collectsReleasedWriters() throws {
+        let directory = try scratchDirectory("collect")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // Syncs take 300 ms, so a leader waits up to 150 ms (half), and up to 2 s between two
+        // arrivals: the test's own pauses are far inside both.
+        let journal = Journal(directory: directory, nextSequence: 1, syscalls: Self.slowSync(milliseconds: 300),
+                              collection: Journal.BatchCollection(budget: 0.5, quiet: .seconds(2)))
+        for _ in 0..<3 { _ = try journal.append(payload("{}")) }
+        try journal.sync()  // one flush of three records: it released three writers
+        #expect(journal.batching.batches == 1 && journal.batching.collections == 0, "the first flush has no sync to size a wait by")
+
+        let first = try journal.append(payload("{}"))
+        let done = Mutex(false)
+        Thread {
+            try? journal.waitUntilDurable(first)
+            done.withLock { $0 = true }
+        }.start()
+        usleep(30_000)  // the leader is collecting: one of three writers is back
+        #expect(!done.withLock { $0 })
+        _ = try journal.append(payload("{}"))
+        usleep(30_000)
+        _ = try journal.append(payload("{}"))  // the third: the batch goes
+        while !done.withLock({ $0 }) { usleep(1_000) }
+        try journal.sync()
+        #expect(journal.batching.batches == 2, "the three records of the released writers went in one sync")
+        #expect(journal.batching.records == 6 && journal.batching.collections == 1)
+
+        // One writer comes back of the three: its leader waits at most half a sync, then goes.
+        let clock = ContinuousClock()
+        let started = clock.now
+        try journal.waitUntilDurable(try journal.append(payload("{}")))
+        #expect(journal.batching.batches == 3 && journal.batching.records == 7 && journal.batching.collections == 2)
+        #expect(clock.now - started >= .milliseconds(400), "it waited for the other two (150 ms) before its sync (300 ms)")
+
+        // A lone writer: the last flush released one writer, and its record is back already.
+        try journal.waitUntilDurable(try journal.append(payload("{}")))
+        #expect(journal.batching.batches == 4 && journal.batching.collections == 2, "a lone writer never waits")
+        #expect(try RecoveredJournal.read(directory: directory, after: 0).records.count == 8)
+    }
+
     @Test("a failed sync fails every waiter and every later append, for good")
     func failedSync() throws {
         let directory = try scratchDirectory("fail")
