@@ -14,6 +14,10 @@ public struct World: Hashable, Sendable {
 
     public init() {}
 
+    /// A world of `systems`, each filed under its name (`validate()` checks that it is): for
+    /// a snapshot whose systems were decoded one by one.
+    public init(systems: [SystemName: System]) { self.systems = systems }
+
     /// Applies one command.
     /// - Complexity: independent of the number of IRQs, except CPU hotplug (which visits every
     ///   IRQ, as `irq_migrate_all_off_this_cpu` does).
