@@ -63,7 +63,7 @@ public enum SnapshotDocument {
     /// `direct: false` reads the IRQs and events through `Codable` too (see `encode`);
     /// `parallel: false` skips the parallel path for msid's own layout (tests compare them).
     package static func decode(_ bytes: [UInt8], direct: Bool, parallel: Bool = true) throws(Failure) -> (world: World, sequence: UInt64) {
-        if direct, parallel, let decoded = decodeSystemsInParallel(bytes) { return decoded }
+        if direct, parallel, ParallelJobs.processors > 1, let decoded = decodeSystemsInParallel(bytes) { return decoded }
         let document: JSONValue
         do throws(JSONParser.Failure) {
             document = try JSONParser.parse(bytes)
