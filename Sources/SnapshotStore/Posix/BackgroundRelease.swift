@@ -1,5 +1,3 @@
-import Glibc
-
 /// Frees a large value on a thread of its own, so that the caller does not wait for it.
 ///
 /// Recovery parses a snapshot into a JSON tree of millions of small allocations; once the world
@@ -11,23 +9,15 @@ public enum BackgroundRelease {
     /// Takes `value` and lets it go on a detached thread. The caller must pass its last
     /// reference (`consume`), or the memory is freed by whichever reference goes last.
     public static func drop<Value: Sendable>(_ value: consuming Value) {
-        let box = Unmanaged.passRetained(ReleaseBox(value)).toOpaque()
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let created = pthread_create(&thread, &attributes, { raw in
-            guard let raw else { return nil }
-            Unmanaged<AnyObject>.fromOpaque(raw).release()
-            return nil
-        }, box)
-        if created != 0 { Unmanaged<AnyObject>.fromOpaque(box).release() }
+        // The box's one reference is handed over explicitly: a closure capturing it would leave
+        // a second reference here, and whichever went last would do the freeing.
+        let box = Unmanaged.passRetained(ReleaseBox(consume value))
+        if PosixThread.start(detached: true, { box.release() }) == nil { box.release() }
     }
 }
 
 /// The value on its way to the releasing thread.
-private final class ReleaseBox<Value: Sendable>: @unchecked Sendable {
+private final class ReleaseBox<Value: Sendable>: Sendable {
     let value: Value
     init(_ value: consuming Value) { self.value = value }
 }

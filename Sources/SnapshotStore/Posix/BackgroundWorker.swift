@@ -17,19 +17,11 @@ public final class BackgroundWorker: @unchecked Sendable {
     /// Starts the thread.
     public init(_ job: @escaping @Sendable () -> Void) {
         self.job = job
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let created = pthread_create(&thread, nil, { raw in
-            guard let raw else { return nil }
-            let worker = Unmanaged<BackgroundWorker>.fromOpaque(raw).takeRetainedValue()
-            worker.loop()
-            return nil
-        }, context)
-        if created != 0 {
-            // No thread: run jobs inline on signal instead (never silently drop them).
-            Unmanaged<BackgroundWorker>.fromOpaque(context).release()
-        } else {
+        if let thread = PosixThread.start({ [self] in loop() }) {
+            self.thread = thread
             running = true
         }
+        // Otherwise no thread: jobs run inline on signal instead (never silently dropped).
     }
 
     /// Asks for one more run of the job.

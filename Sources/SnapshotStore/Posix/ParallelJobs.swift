@@ -20,22 +20,9 @@ public enum ParallelJobs {
                 body(index)
             }
         }
-        var started: [pthread_t] = []
-        for _ in 1..<max(1, min(threads, count)) {
-            let box = Unmanaged.passRetained(JobBox(work)).toOpaque()
-            var thread = pthread_t()
-            if pthread_create(&thread, nil, { raw in
-                guard let raw else { return nil }
-                Unmanaged<JobBox>.fromOpaque(raw).takeRetainedValue().work()
-                return nil
-            }, box) == 0 {
-                started.append(thread)
-            } else {
-                Unmanaged<JobBox>.fromOpaque(box).release()
-            }
-        }
+        let helpers = (1..<max(1, min(threads, count))).compactMap { _ in PosixThread.start(work) }
         work()
-        for thread in started { pthread_join(thread, nil) }
+        for thread in helpers { pthread_join(thread, nil) }
     }
 }
 
@@ -43,10 +30,4 @@ public enum ParallelJobs {
 private final class JobCounter: Sendable {
     private let value = Atomic<Int>(0)
     func take() -> Int { value.wrappingAdd(1, ordering: .relaxed).oldValue }
-}
-
-/// A thread's work, on its way to the thread.
-private final class JobBox: Sendable {
-    let work: @Sendable () -> Void
-    init(_ work: @escaping @Sendable () -> Void) { self.work = work }
 }
