@@ -289,7 +289,11 @@ if CommandLine.arguments.contains("--codec-only") {
     exit(0)
 }
 
-let parent = CommandLine.arguments.dropFirst().first { !$0.hasPrefix("--") && Int($0) == nil } ?? "/var/tmp/msid-durability-bench"
+/// The arguments that are neither flags nor the value of `--sync-delay-us`: the directory.
+let positional = CommandLine.arguments.indices.dropFirst().filter { index in
+    !CommandLine.arguments[index].hasPrefix("--") && CommandLine.arguments[index - 1] != "--sync-delay-us"
+}
+let parent = positional.first.map { CommandLine.arguments[$0] } ?? "/var/tmp/msid-durability-bench"
 mkdir(parent, 0o700)
 if !CommandLine.arguments.contains("--large-only") { groupCommit(parent) }
 if !CommandLine.arguments.contains("--group-only") { snapshotAndRecovery(parent) }
