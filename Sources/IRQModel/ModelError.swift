@@ -56,6 +56,12 @@ public enum ModelError: Error, Hashable, Sendable {
     // MARK: Allocation
     /// The count is not possible for this MSI type (0, above the maximum, or, for MSI, not a power of two).
     case invalidVectorCount(requested: Int, type: MSIType, reason: String)
+    /// A managed spreading request (`preVectors`, `postVectors`, `setSizes`, `minCount`) that
+    /// `pci_alloc_irq_vectors_affinity` would refuse as malformed.
+    case invalidAffinitySpread(reason: String)
+    /// The PCI core enables fewer spread vectors than `minCount` (`irq_calc_affinity_vectors`
+    /// caps them at the reserved vectors plus one per CPU): -ENOSPC.
+    case affinityVectorsTooFew(requested: Int, minimum: Int, enabled: Int, reserved: Int, cpus: Int)
     /// Multi-MSI through a parent that lacks `MSI_FLAG_MULTI_PCI_MSI` (the plain x86 vector domain).
     case multiMSIUnsupported(requested: Int, parent: DomainName, parentKind: DomainKind)
     /// A device has one MSI capability: its block is allocated already, or it uses the other type.
@@ -88,6 +94,8 @@ public enum ModelError: Error, Hashable, Sendable {
     case roundRobinWithoutNextCPU(online: CPUSet)
     /// The last online CPU cannot go offline.
     case lastOnlineCPU(cpu: CPUID)
+    /// x86: the boot CPU (CPU 0) cannot go offline (kernels from v6.5 dropped CPU0 hotplug).
+    case bootCPUNotHotpluggable(cpu: CPUID)
     /// x86 refuses the offline when the remaining CPUs lack the vectors for the moving
     /// interrupts (`lapic_can_unplug_cpu`, -ENOSPC).
     case cpuUnplugWouldExhaustVectors(cpu: CPUID, vectorsToMove: Int, available: Int)

@@ -6,7 +6,7 @@ import Testing
 @Suite("CPU tournament")
 struct CPUTournamentTests {
     /// The kernel's scan: CPUs in order, a strictly greater score replaces the best.
-    static func linearBest(_ scores: [Int32], in mask: CPUSet, above floor: Int32) -> Int? {
+    static func linearBest(_ scores: [Int64], in mask: CPUSet, above floor: Int64) -> Int? {
         var best: Int?
         var maximum = floor
         for cpu in mask where cpu.index < scores.count && scores[cpu.index] > maximum {
@@ -21,7 +21,7 @@ struct CPUTournamentTests {
     func matchesLinearScan(cpus: Int, seed: UInt64) {
         var random = SplitMix64(seed: seed)
         // Few distinct values, so that ties are common; negative scores as the ITS uses them.
-        func score() -> Int32 { Int32(truncatingIfNeeded: random.next() % 7) - 3 }
+        func score() -> Int64 { Int64(truncatingIfNeeded: random.next() % 7) - 3 }
         var scores = (0..<cpus).map { _ in score() }
         var tournament = CPUTournament(scores: scores)
         for _ in 0..<300 {
@@ -35,7 +35,7 @@ struct CPUTournamentTests {
             case 2: mask = CPUSet()
             default: mask = CPUSet((0..<cpus).filter { _ in random.next() % 3 == 0 }.map { CPUID($0) })
             }
-            for floor in [Int32.min, -2, 0, 2, 3] {
+            for floor in [Int64.min, -2, 0, 2, 3] {
                 #expect(tournament.best(in: mask, above: floor) == Self.linearBest(scores, in: mask, above: floor),
                         "cpus \(cpus), mask \(mask.cpulist), floor \(floor)")
             }

@@ -94,8 +94,10 @@ struct Scenario {
 
     @discardableResult
     mutating func allocate(_ domain: String, count: Int = 1, type: MSIType = .msix, affinity: String? = nil,
-                           managed: Bool = false, activate: Bool = true) throws -> [VirtualIRQ] {
-        let request = AllocationRequest(count: count, type: type, affinity: affinity.map(Fixture.cpus), managed: managed, activate: activate)
+                           managed: Bool = false, activate: Bool = true, spread: AffinitySpreadRequest? = nil,
+                           minCount: Int? = nil) throws -> [VirtualIRQ] {
+        let request = AllocationRequest(count: count, type: type, affinity: affinity.map(Fixture.cpus), managed: managed,
+                                        activate: activate, spread: spread, minCount: minCount)
         guard case .irqsAllocated(let virqs) = try apply(.allocateIRQs(system: system, domain: Fixture.domain(domain), request: request)) else {
             preconditionFailure("allocation did not report IRQs")
         }
@@ -104,6 +106,17 @@ struct Scenario {
 
     var state: System {
         get throws { try world.system(system) }
+    }
+
+    /// The x86 root's vector matrix.
+    var matrix: VectorMatrix {
+        get throws {
+            let system = try state
+            guard let root = system.rootID, case .x86Vector(let vectors) = system.domain(root).state else {
+                preconditionFailure("not an x86 system with its vector domain")
+            }
+            return vectors.matrix
+        }
     }
 
     func irq(_ virq: VirtualIRQ) throws -> IRQDescriptor { try state.irqDescriptor(virq) }
@@ -131,4 +144,9 @@ extension IRQDescriptor {
         for level in levels { if case .hypervVPCI(let state) = level.state { return state } }
         return nil
     }
+}
+
+extension Bitmap256 {
+    /// The set bits, ascending.
+    var setBits: [Int] { (0..<256).filter { self[$0] } }
 }

@@ -9,7 +9,7 @@ struct VectorMatrixBestCPUTests {
     /// The kernel's scan: strict `>` against a maximum starting at 0, online CPUs only.
     static func linearBest(_ matrix: VectorMatrix, in mask: CPUSet) -> CPUID? {
         var best: CPUID?
-        var maximum = 0
+        var maximum: UInt32 = 0
         for cpu in mask where cpu.index < matrix.cpus.count {
             let map = matrix.cpus[cpu.index]
             if map.available > maximum && map.online {

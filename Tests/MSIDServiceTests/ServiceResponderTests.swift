@@ -48,7 +48,7 @@ struct ServiceResponderTests {
         let created = send(.post, "/v1/systems", json: #"{"name":"vm1","arch":"arm64","cpus":4}"#)
         #expect(created.status == .created)
         #expect(created.headers["Location"] == "/v1/systems/vm1")
-        #expect(text(created) == #"{"arch":"arm64","cpus":4,"domains":0,"extendedDestinationId":false,"firstVirq":1,"irqs":0,"name":"vm1","online":"0-3"}"#)
+        #expect(text(created) == #"{"arch":"arm64","cpus":4,"domains":0,"extendedDestinationId":false,"firstVirq":1,"irqs":0,"name":"vm1","numaNodes":1,"online":"0-3"}"#)
         #expect(text(send(.get, "/v1/systems/vm1")) == text(created))
         #expect(text(send(.get, "/v1/systems")) == #"{"systems":[\#(text(created))]}"#)
         let duplicate = send(.post, "/v1/systems", json: #"{"name":"vm1","arch":"x86_64","cpus":1}"#)
@@ -61,12 +61,13 @@ struct ServiceResponderTests {
     @Test("CPUs: list, hotplug with its report, the last CPU stays")
     func cpus() {
         _ = send(.post, "/v1/systems", json: #"{"name":"vm2","arch":"x86_64","cpus":[{"id":1,"hwid":7},{"id":0,"hwid":3}]}"#)
-        #expect(text(send(.get, "/v1/systems/vm2/cpus")) == #"{"cpus":[{"hwid":3,"id":0,"online":true},{"hwid":7,"id":1,"online":true}]}"#)
+        #expect(text(send(.get, "/v1/systems/vm2/cpus")) == #"{"cpus":[{"hwid":3,"id":0,"node":0,"online":true},{"hwid":7,"id":1,"node":0,"online":true}]}"#)
         let offline = send(.patch, "/v1/systems/vm2/cpus/1", json: #"{"online":false}"#)
         #expect(text(offline) == #"{"cpu":1,"migrated":[],"online":false,"shutDown":[],"started":[]}"#)
         let last = send(.patch, "/v1/systems/vm2/cpus/0", json: #"{"online":false}"#)
         #expect(last.status == .conflict)
         #expect(text(last).contains(#""type":"/problems/cpu-unplug-refused""#))
+        #expect(text(last).contains("x86 boot CPU"))
         #expect(send(.patch, "/v1/systems/vm2/cpus/7", json: #"{"online":true}"#).status == .notFound)
         #expect(send(.patch, "/v1/systems/vm2/cpus/x", json: #"{"online":true}"#).status == .badRequest)
     }

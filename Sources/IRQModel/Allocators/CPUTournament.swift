@@ -7,14 +7,14 @@
 ///
 /// Node 1 is the root, node i has children 2i and 2i + 1, and the leaves
 /// `leafCount ..< 2·leafCount` are the CPUs (then padding). Each node holds the leftmost CPU of
-/// its range with the highest score (padding scores `Int32.min` and never wins).
+/// its range with the highest score (padding scores `Int64.min` and never wins).
 ///
 /// The tree is derived data: its owner keeps it in step with the scores (every change goes
 /// through `update`), rebuilds it after decoding, and leaves it out of encoding and equality.
 struct CPUTournament: Sendable {
     /// A node: the winning CPU of its range and its score.
     private struct Contender {
-        var score: Int32
+        var score: Int64
         var cpu: Int32
     }
 
@@ -23,7 +23,7 @@ struct CPUTournament: Sendable {
     private let cpuCount: Int
 
     /// A tree over `scores`, one per CPU.
-    init(scores: [Int32]) {
+    init(scores: [Int64]) {
         cpuCount = scores.count
         var leaves = 1
         while leaves < scores.count { leaves <<= 1 }
@@ -40,7 +40,7 @@ struct CPUTournament: Sendable {
     }
 
     /// Replays the matches on `cpu`'s path after its score changed.
-    mutating func update(_ cpu: Int, score: Int32) {
+    mutating func update(_ cpu: Int, score: Int64) {
         tree.withUnsafeMutableBufferPointer { tree in
             var node = tree.count / 2 + cpu
             precondition(cpu >= 0 && node < tree.count, "CPU \(cpu) outside the tournament")
@@ -59,7 +59,7 @@ struct CPUTournament: Sendable {
     /// - Complexity: O(1) plus O(mask words) when `mask` holds every CPU (the root answers);
     ///   otherwise at most O(|mask| log CPUs), less where whole subtrees are inside `mask` or
     ///   cannot beat the best so far.
-    func best(in mask: CPUSet, above floor: Int32) -> Int? {
+    func best(in mask: CPUSet, above floor: Int64) -> Int? {
         tree.withUnsafeBufferPointer { tree in
             var best = -1
             var maximum = floor
@@ -90,7 +90,7 @@ struct CPUTournament: Sendable {
     /// (only a strictly greater score replaces the best, as in the linear scan); a subtree
     /// wholly inside `mask` answers with its winner, the leftmost CPU of its highest score.
     private func search(_ tree: UnsafeBufferPointer<Contender>, node: Int, lower: Int, upper: Int, mask: CPUSet,
-                        best: inout Int, maximum: inout Int32) {
+                        best: inout Int, maximum: inout Int64) {
         let champion = tree[node]
         guard champion.score > maximum, lower < cpuCount else { return }
         let covered = CPUTournament.coverage(of: mask, lower, Swift.min(upper, cpuCount))

@@ -9,7 +9,15 @@
 /// Invariants (`checkInvariants()`): per CPU `allocatedCount == popcount(allocated)`,
 /// `managed == popcount(managedMap)`, `managedAllocated == popcount(allocated ∩ managedMap)`,
 /// no allocated bit outside the window or on a system vector, and `globalAvailable` equals the
-/// sum of `available` over online CPUs. Beside the maps, a tournament tree ranks the CPUs by
+/// sum of `available` over online CPUs (modulo 2³², as the kernel's `unsigned int`s add).
+///
+/// `available` is *not* an invariant of the bitmaps, exactly as in the kernel: it is an
+/// `unsigned int` changed by increments and decrements, and a managed reservation released
+/// while its CPU is offline (`irq_matrix_remove_managed` skips `available++` there, and
+/// `irq_matrix_online` does not recount an initialised CPU) leaves it one short for good. It
+/// can then wrap below zero to 2³² − 1, after which `matrix_find_best_cpu` ranks that CPU
+/// first and every allocation that picks it fails with -ENOSPC. msid reproduces the drift and
+/// the wrap (`CPUMap.availableWrapped`) rather than the intent. Beside the maps, a tournament tree ranks the CPUs by
 /// available vectors for `bestCPU(in:)`; it is derived from `cpus` (every change of a CPU's
 /// `available` or `online` refreshes its path), so it is neither encoded nor compared.
 public struct VectorMatrix: Hashable, Sendable, Codable {
@@ -19,12 +27,17 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
         public internal(set) var allocated = Bitmap256()
         /// Vectors reserved for managed interrupts (allocated or not).
         public internal(set) var managedMap = Bitmap256()
-        /// Free vectors that a non-managed allocation may take (excludes managed reservations).
-        public internal(set) var available: Int
+        /// Free vectors that a non-managed allocation may take (excludes managed reservations):
+        /// the kernel's `unsigned int`, updated with wrapping arithmetic (see the type's notes).
+        public internal(set) var available: UInt32
         public internal(set) var allocatedCount = 0
         public internal(set) var managed = 0
         public internal(set) var managedAllocated = 0
         public internal(set) var online = true
+
+        /// `available` has wrapped below zero (it exceeds every vector the window holds): the
+        /// kernel quirk described on the type.
+        public var availableWrapped: Bool { available > UInt32(VectorMatrix.window.count) }
     }
 
     /// The allocatable window `[FIRST_EXTERNAL_VECTOR, FIRST_SYSTEM_VECTOR)` = [0x20, 0xEB) (v6.10+).
@@ -34,8 +47,8 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
     public let systemMap: Bitmap256
     /// Changed only by the matrix's own methods, which keep the tournament tree in step.
     public internal(set) var cpus: [CPUMap]
-    /// Sum of `available` over online CPUs.
-    public internal(set) var globalAvailable: Int
+    /// Sum of `available` over online CPUs, modulo 2³² (the kernel's `unsigned int`).
+    public internal(set) var globalAvailable: UInt32
     /// Interrupts holding a reservation (reservation mode) rather than a vector.
     public internal(set) var globalReserved = 0
     /// Ranks the CPUs by their score for `bestCPU(in:)`: `available` on an online CPU, 0 on an
@@ -48,18 +61,19 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
         for vector in systemVectors where VectorMatrix.window.contains(Int(vector.rawValue)) {
             system[Int(vector.rawValue)] = true
         }
-        let perCPU = VectorMatrix.window.count - system.count
+        let perCPU = UInt32(VectorMatrix.window.count - system.count)
         self.systemMap = system
         self.cpus = Array(repeating: CPUMap(available: perCPU), count: cpuCount)
-        self.globalAvailable = perCPU * cpuCount
+        self.globalAvailable = perCPU &* UInt32(truncatingIfNeeded: cpuCount)
         buildTournament()
     }
 
     // MARK: Tournament tree
 
-    /// A CPU's score in the tournament: `available` when online, 0 (never chosen) when offline.
-    private func score(of cpu: Int) -> Int32 {
-        cpus[cpu].online ? Int32(truncatingIfNeeded: cpus[cpu].available) : 0
+    /// A CPU's score in the tournament: `available` (unsigned, so a wrapped count ranks
+    /// highest, as in the kernel) when online, 0 (never chosen) when offline.
+    private func score(of cpu: Int) -> Int64 {
+        cpus[cpu].online ? Int64(cpus[cpu].available) : 0
     }
 
     /// Builds the tree from `cpus` (at creation and after decoding).
@@ -108,9 +122,9 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
         guard let cpu = bestCPU(in: mask), let bit = lowestFree(on: cpu.index) else { return nil }
         cpus[cpu.index].allocated[bit] = true
         cpus[cpu.index].allocatedCount += 1
-        cpus[cpu.index].available -= 1
+        cpus[cpu.index].available &-= 1
         refresh(cpu.index)
-        globalAvailable -= 1
+        globalAvailable &-= 1
         if consumesReservation { globalReserved -= 1 }
         return (cpu, Vector(rawValue: UInt8(bit)))
     }
@@ -119,39 +133,25 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
 
     /// `irq_matrix_reserve_managed`: reserve the lowest free vector on every CPU of `mask`,
     /// offline CPUs included; only online CPUs are charged in `available` (as the kernel does).
-    /// All-or-nothing: CPUs done so far are rolled back when one has no free vector.
-    /// - Returns: the reserved bits, so that a failed command can undo exactly these
-    ///   (`releaseManagedReservations(_:)`); the ordinary free path uses `removeManaged(on:)`.
-    @discardableResult
-    public mutating func reserveManaged(on mask: CPUSet) throws(ModelError) -> [ManagedReservation] {
-        var done: [ManagedReservation] = []
+    /// All-or-nothing, the kernel's way: when a CPU has no free vector, each CPU of `mask` before
+    /// it gives back one reservation through `removeManaged(on:)`, which releases that CPU's
+    /// *lowest* unallocated managed bit, not necessarily the one just taken.
+    public mutating func reserveManaged(on mask: CPUSet) throws(ModelError) {
         for cpu in mask where cpu.index < cpus.count {
             guard let bit = lowestFree(on: cpu.index) else {
-                releaseManagedReservations(done)
+                for done in mask where done.index < cpus.count {
+                    if done == cpu { break }
+                    removeManaged(on: CPUSet([done]))
+                }
                 throw .managedVectorsExhausted(cpu: cpu, cpus: mask)
             }
             cpus[cpu.index].managedMap[bit] = true
             cpus[cpu.index].managed += 1
             if cpus[cpu.index].online {
-                cpus[cpu.index].available -= 1
+                cpus[cpu.index].available &-= 1
                 refresh(cpu.index)
-                globalAvailable -= 1
+                globalAvailable &-= 1
             }
-            done.append(ManagedReservation(cpu: cpu, vector: Vector(rawValue: UInt8(bit))))
-        }
-        return done
-    }
-
-    /// One managed reservation made by `reserveManaged(on:)`.
-    public struct ManagedReservation: Hashable, Sendable {
-        public let cpu: CPUID
-        public let vector: Vector
-    }
-
-    /// Undoes exactly the given reservations (newest first): the rollback of a failed command.
-    public mutating func releaseManagedReservations(_ reservations: [ManagedReservation]) {
-        for reservation in reservations.reversed() {
-            releaseManagedReservation(cpu: reservation.cpu.index, bit: Int(reservation.vector.rawValue))
         }
     }
 
@@ -166,13 +166,15 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
         }
     }
 
+    /// Clears one managed reservation; as in the kernel, `available` is credited only on an
+    /// online CPU (the drift described on the type starts here).
     private mutating func releaseManagedReservation(cpu: Int, bit: Int) {
         cpus[cpu].managedMap[bit] = false
         cpus[cpu].managed -= 1
         if cpus[cpu].online {
-            cpus[cpu].available += 1
+            cpus[cpu].available &+= 1
             refresh(cpu)
-            globalAvailable += 1
+            globalAvailable &+= 1
         }
     }
 
@@ -217,33 +219,39 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
         if managed {
             cpus[cpu.index].managedAllocated -= 1
         } else {
-            cpus[cpu.index].available += 1
+            cpus[cpu.index].available &+= 1
             refresh(cpu.index)
-            if cpus[cpu.index].online { globalAvailable += 1 }
+            if cpus[cpu.index].online { globalAvailable &+= 1 }
         }
     }
 
     /// `irq_matrix_online` / `irq_matrix_offline`: the CPU's `available` joins or leaves the
-    /// global sum; its bitmaps are kept.
+    /// global sum; its bitmaps are kept, and an initialised CPU's `available` is not recounted
+    /// (every CPU of a system is initialised at creation).
     public mutating func setOnline(_ cpu: CPUID, _ online: Bool) {
         guard cpus[cpu.index].online != online else { return }
         cpus[cpu.index].online = online
         refresh(cpu.index)
-        globalAvailable += online ? cpus[cpu.index].available : -cpus[cpu.index].available
+        if online {
+            globalAvailable &+= cpus[cpu.index].available
+        } else {
+            globalAvailable &-= cpus[cpu.index].available
+        }
     }
 
-    /// `lapic_can_unplug_cpu`: the dying CPU's non-managed vectors must fit in what the other
-    /// online CPUs have available.
+    /// `lapic_can_unplug_cpu`: the dying CPU's non-managed vectors (`irq_matrix_allocated`:
+    /// `allocated − managed_allocated`) must fit in `irq_matrix_available(m, true)`:
+    /// `global_available − available` of the dying CPU, both unsigned, compared unsigned.
     public func unplugShortfall(of cpu: CPUID) -> (toMove: Int, available: Int)? {
         let map = cpus[cpu.index]
-        let toMove = map.allocatedCount - map.managedAllocated
-        let available = globalAvailable - (map.online ? map.available : 0)
-        return available < toMove ? (toMove, available) : nil
+        let toMove = UInt32(truncatingIfNeeded: map.allocatedCount - map.managedAllocated)
+        let available = globalAvailable &- (map.online ? map.available : 0)
+        return available < toMove ? (Int(toMove), Int(available)) : nil
     }
 
     /// Checks every invariant listed on the type.
     public func validate() throws(InvariantViolation) {
-        var sum = 0
+        var sum: UInt32 = 0
         for (index, map) in cpus.enumerated() {
             try require(map.allocatedCount == map.allocated.count, "CPU \(index): allocated counter drifted")
             try require(map.managed == map.managedMap.count, "CPU \(index): managed counter drifted")
@@ -253,7 +261,7 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
             try require(map.allocated.firstSet(in: 0..<VectorMatrix.window.lowerBound) == nil
                          && map.allocated.firstSet(in: VectorMatrix.window.upperBound..<256) == nil,
                          "CPU \(index): vector outside the window")
-            if map.online { sum += map.available }
+            if map.online { sum &+= map.available }
         }
         try require(sum == globalAvailable, "global available \(globalAvailable) != sum \(sum)")
     }

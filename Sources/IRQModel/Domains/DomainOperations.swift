@@ -52,13 +52,19 @@ struct LevelRequest {
     /// IRQs in the whole client request (the ITS provisions a new device for all of them).
     let totalCount: Int
     let type: MSIType
-    let managed: Bool
-    /// The requested affinity (all CPUs by default).
-    let affinity: CPUSet
+    /// Each IRQ's starting affinity and managed flag, by offset in the block.
+    let affinities: SmallList<IRQAffinityDesc>
+    /// Every CPU of the system (what a nil mask means).
+    let allCPUs: CPUSet
     let device: PCIAddress
     let msixTableSize: Int?
     /// The hwirqs the child level chose for this level (SPIs, LPIs), if it chose.
     let childHwirqs: SmallList<HardwareIRQ>?
+
+    /// Whether the IRQ at `offset` in the block is managed.
+    func isManaged(_ offset: Int) -> Bool { affinities[offset].isManaged }
+    /// The affinity mask of the IRQ at `offset` in the block (all CPUs by default).
+    func affinity(_ offset: Int) -> CPUSet { affinities[offset].mask ?? allCPUs }
 }
 
 /// What one level granted: a hwirq and a state per IRQ, and what to ask the parent for.
@@ -67,8 +73,6 @@ struct LevelGrant: ~Copyable {
     var states = SmallList<LevelState>()
     var parentHwirqs: SmallList<HardwareIRQ>? = nil
     var effects: [HardwareEffect] = []
-    /// x86 managed reservations per IRQ, for an exact rollback.
-    var managedReservations: [[VectorMatrix.ManagedReservation]] = []
     /// The ITS device was created by this grant.
     var createdITSDevice = false
 
@@ -91,8 +95,8 @@ struct BlockAllocation {
     let request: AllocationRequest
     let device: PCIAddress
     let msixTableSize: Int?
-    /// The requested affinity, all CPUs by default.
-    let affinity: CPUSet
+    /// Each IRQ's starting affinity and managed flag.
+    let affinities: SmallList<IRQAffinityDesc>
 }
 
 /// The system facts and cursors a level may use.
@@ -158,6 +162,8 @@ public struct CPUOccupancy: Hashable, Sendable, Codable {
     public var allocated: Int
     public var managed: Int?
     public var managedAllocated: Int?
+    /// x86: `available` wrapped below zero, a kernel quirk reproduced (see `VectorMatrix`).
+    public var availableWrapped: Bool?
 }
 
 public struct RangeOccupancy: Hashable, Sendable, Codable {

@@ -37,8 +37,8 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     }
 
     /// The tournament score of a CPU routing `count` LPIs: the fewer, the higher; above
-    /// `Int32.min` for every count, so that any CPU can be chosen.
-    private static func score(of count: UInt32) -> Int32 { -Int32(clamping: count) }
+    /// `Int64.min` for every count, so that any CPU can be chosen.
+    private static func score(of count: UInt32) -> Int64 { -Int64(count) }
 
     public static func == (lhs: GICv3ITSDomain, rhs: GICv3ITSDomain) -> Bool {
         lhs.itsBase == rhs.itsBase && lhs.freeLPIs == rhs.freeLPIs && lhs.devices == rhs.devices

@@ -1,32 +1,38 @@
 extension X86VectorDomain: DomainOperations {
     /// `x86_vector_alloc_irqs`: hwirq = virq; managed IRQs reserve a vector on every CPU of
     /// their mask (`reserve_managed_vector`), others take a global reservation (`reserve_irq_vector`).
+    /// When one IRQ of the block cannot reserve, the ones before it are freed as
+    /// `x86_vector_free_irqs` frees them: `irq_matrix_remove_managed` on each one's mask, which
+    /// gives back the lowest unallocated managed vector of every CPU, not the one just reserved.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
         var grant = LevelGrant()
-        if request.managed {
-            for _ in 0..<request.count {
+        for offset in 0..<request.count {
+            if request.isManaged(offset) {
                 do {
-                    grant.managedReservations.append(try matrix.reserveManaged(on: request.affinity))
+                    try matrix.reserveManaged(on: request.affinity(offset))
                 } catch {
                     rollback(grant, of: request, context: context)
                     throw error
                 }
+            } else {
+                matrix.reserve()
             }
-        } else {
-            for _ in 0..<request.count { matrix.reserve() }
-        }
-        for offset in 0..<request.count {
             grant.hwirqs.append(HardwareIRQ(rawValue: request.firstVirq.rawValue + UInt32(offset)))
-            grant.states.append(.x86Vector(X86VectorLevel(assignment: nil, holdsReservation: !request.managed)))
+            grant.states.append(.x86Vector(X86VectorLevel(assignment: nil, holdsReservation: !request.isManaged(offset))))
         }
         return grant
     }
 
+    /// `x86_vector_free_irqs` for the IRQs a grant holds (`vector_free_reserved_and_managed`):
+    /// a managed one releases, on every CPU of its mask, the lowest unallocated managed vector;
+    /// any other drops its reservation.
     mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
-        if request.managed {
-            for reservations in grant.managedReservations.reversed() { matrix.releaseManagedReservations(reservations) }
-        } else {
-            for _ in grant.states { matrix.removeReservation() }
+        for offset in (0..<grant.states.count).reversed() {
+            if request.isManaged(offset) {
+                matrix.removeManaged(on: request.affinity(offset))
+            } else {
+                matrix.removeReservation()
+            }
         }
     }
 
@@ -123,22 +129,26 @@ extension X86VectorDomain: DomainOperations {
 
     func occupancy(context: LevelContext) -> DomainOccupancy {
         var used = 0
-        var free = 0
+        var free: UInt32 = 0
         let perCPU = matrix.cpus.enumerated().map { index, map in
             used += map.allocatedCount
-            free += map.available
-            return CPUOccupancy(cpu: CPUID(index), online: map.online, available: map.available,
-                                allocated: map.allocatedCount, managed: map.managed, managedAllocated: map.managedAllocated)
+            if !map.availableWrapped { free &+= map.available }
+            return CPUOccupancy(cpu: CPUID(index), online: map.online, available: Int(map.available),
+                                allocated: map.allocatedCount, managed: map.managed, managedAllocated: map.managedAllocated,
+                                availableWrapped: map.availableWrapped ? true : nil)
         }
-        return DomainOccupancy(unit: "vectors", used: used, free: free, perCPU: perCPU, reserved: matrix.globalReserved)
+        return DomainOccupancy(unit: "vectors", used: used, free: Int(free), perCPU: perCPU, reserved: matrix.globalReserved)
     }
 }
 
 extension VectorMatrix {
-    /// The vectors available for non-managed allocation on the online CPUs of `mask`.
+    /// The vectors available for non-managed allocation on the online CPUs of `mask` (a CPU
+    /// whose count wrapped below zero contributes none: it has no free vector).
     public func available(in mask: CPUSet) -> Int {
         var sum = 0
-        for cpu in mask where cpu.index < cpus.count && cpus[cpu.index].online { sum += cpus[cpu.index].available }
+        for cpu in mask where cpu.index < cpus.count && cpus[cpu.index].online && !cpus[cpu.index].availableWrapped {
+            sum += Int(cpus[cpu.index].available)
+        }
         return sum
     }
 }

@@ -56,15 +56,18 @@ extension System {
         setupAffinity(&irq, mask: mask, context: &context)
     }
 
-    /// `irq_setup_affinity`: requested ∩ online (all online CPUs when that is empty) through the
-    /// hierarchy; on success a non-managed IRQ's affinity becomes that mask, as
-    /// `irq_do_set_affinity` copies it. After an activation that already broke the affinity
-    /// (x86 vector exhaustion) the attempt would fail the same way, so it is skipped.
+    /// `irq_setup_affinity`: requested ∩ online (all online CPUs when that is empty, the
+    /// kernel dropping `IRQD_AFFINITY_SET` for `irq_default_affinity`) through the hierarchy
+    /// (`irq_do_set_affinity`); on success a non-managed IRQ's affinity becomes that mask, as
+    /// `irq_do_set_affinity` copies it, and the IRQ is no longer affine-broken. So an IRQ whose
+    /// requested CPUs were all offline at activation ends with the online mask as its affinity.
+    /// After an activation that broke the affinity for want of vectors on requested CPUs that
+    /// are online, the move fails the same way (-ENOSPC) and the old mask stays, as in the kernel.
     private mutating func setupAffinity(_ irq: inout IRQDescriptor, mask: CPUSet, context: inout LevelContext) {
-        guard !irq.affinityBroken else { return }
         let target = mask.isEmpty ? online : mask
         guard (try? applyAffinity(&irq, target: target, context: &context)) != nil, !irq.managed else { return }
         irq.affinity = target == present ? nil : target
+        irq.affinityBroken = false
     }
 
     /// `irq_shutdown`: mask, then deactivate every level outermost first; the device's message

@@ -7,13 +7,24 @@ public struct AllocationRequest: Hashable, Sendable, Codable {
     public var managed: Bool
     /// Activate (start) every IRQ after allocating it.
     public var activate: Bool
+    /// `PCI_IRQ_AFFINITY`: the managed vectors are spread over the CPUs as
+    /// `irq_create_affinity_masks` spreads them. Nil for an explicit mask (every IRQ gets
+    /// `affinity`), and in journal records written before msid spread managed vectors, which
+    /// therefore replay as they ran.
+    public var spread: AffinitySpreadRequest?
+    /// With `spread`: `pci_alloc_irq_vectors_affinity`'s `min_vecs` (`count` is `max_vecs`);
+    /// nil means `count`.
+    public var minCount: Int?
 
-    public init(count: Int, type: MSIType, affinity: CPUSet? = nil, managed: Bool = false, activate: Bool = true) {
+    public init(count: Int, type: MSIType, affinity: CPUSet? = nil, managed: Bool = false, activate: Bool = true,
+                spread: AffinitySpreadRequest? = nil, minCount: Int? = nil) {
         self.count = count
         self.type = type
         self.affinity = affinity
         self.managed = managed
         self.activate = activate
+        self.spread = spread
+        self.minCount = minCount
     }
 }
 
@@ -53,17 +64,26 @@ extension System {
            !parentKind.supportsMultiMSI {
             throw .multiMSIUnsupported(requested: request.count, parent: self.name(of: path[1]), parentKind: parentKind)
         }
-        let affinity = try validatedAffinity(request.affinity) ?? present
+        let uniform = IRQAffinityDesc(mask: try validatedAffinity(request.affinity), isManaged: request.managed)
+        let plan = try affinityPlan(request)
+        let count = plan?.count ?? request.count
 
         // MSI is one block; MSI-X allocates entry by entry (`nr_irqs` = 1 each), every entry
         // taking the lowest free virq and, at each level, the lowest free hwirq.
-        let blockSize = request.type == .msi ? request.count : 1
+        let blockSize = request.type == .msi ? count : 1
         var allocated = VirqList()
-        allocated.reserveCapacity(request.count)
+        allocated.reserveCapacity(count)
         do {
-            for _ in 0 ..< request.count / blockSize {
+            for block in 0 ..< count / blockSize {
+                var affinities = SmallList<IRQAffinityDesc>()
+                if let plan {
+                    affinities.reserveCapacity(blockSize)
+                    for index in block * blockSize ..< (block + 1) * blockSize { affinities.append(plan[index]) }
+                } else {
+                    for _ in 0 ..< blockSize { affinities.append(uniform) }
+                }
                 try allocateBlock(size: blockSize, path: path, request: request, device: device, msixTableSize: msixTableSize,
-                                  affinity: affinity, into: &allocated)
+                                  affinities: affinities, into: &allocated)
             }
         } catch {
             for virq in allocated.reversed() { release(virq) }
@@ -80,14 +100,52 @@ extension System {
         return allocated
     }
 
+    /// The per-vector affinities of a spread request (`PCI_IRQ_AFFINITY`): the PCI core's vector
+    /// count (`irq_calc_affinity_vectors`, refused below `minCount`) and
+    /// `irq_create_affinity_masks` over this system's NUMA layout. Nil for a request that does
+    /// not spread: every IRQ then gets the requested mask and managed flag.
+    /// - Complexity: O(vectors + CPUs · sets).
+    func affinityPlan(_ request: AllocationRequest) throws(ModelError) -> [IRQAffinityDesc]? {
+        guard let spread = request.spread else { return nil }
+        let minimum = request.minCount ?? request.count
+        guard spread.preVectors >= 0, spread.postVectors >= 0 else {
+            throw .invalidAffinitySpread(reason: "preVectors and postVectors cannot be negative")
+        }
+        guard (1...request.count).contains(minimum) else {
+            throw .invalidAffinitySpread(reason: "minCount must be 1 to count (\(request.count)); \(minimum) was given")
+        }
+        if let sets = spread.setSizes {
+            guard (1...AffinitySpreadRequest.maxSets).contains(sets.count), sets.allSatisfy({ $0 >= 1 }) else {
+                throw .invalidAffinitySpread(reason: "setSizes holds 1 to \(AffinitySpreadRequest.maxSets) sizes (IRQ_AFFINITY_MAX_SETS), each at least 1")
+            }
+            let spreadVectors = request.count - spread.preVectors - spread.postVectors
+            guard sets.reduce(0, +) == spreadVectors else {
+                throw .invalidAffinitySpread(
+                    reason: "setSizes sum to \(sets.reduce(0, +)) but count − preVectors − postVectors is \(spreadVectors)")
+            }
+        }
+        let enabled = spread.vectorCount(min: minimum, max: request.count, possibleCPUs: present.count)
+        guard enabled >= minimum else {
+            throw .affinityVectorsTooFew(requested: request.count, minimum: minimum, enabled: enabled,
+                                         reserved: spread.preVectors + spread.postVectors, cpus: present.count)
+        }
+        if request.type == .msi && enabled & (enabled - 1) != 0 {
+            throw .invalidVectorCount(requested: enabled, type: .msi,
+                                      reason: "spreading enables \(enabled) vectors (pre/post vectors plus one per CPU), and msid models MSI blocks of a power of two only; ask for at most that many")
+        }
+        let grouping = CPUGrouping(nodeOfCPU: cpus.map(\.numaNode), possible: present, present: present)
+        return spread.masks(vectors: enabled, grouping: grouping)
+            ?? Array(repeating: IRQAffinityDesc(mask: nil, isManaged: false), count: enabled)
+    }
+
     /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`); its
     /// virqs are appended to `allocated` once every level has succeeded.
     private mutating func allocateBlock(size: Int, path: UnsafeBufferPointer<DomainID>, request: AllocationRequest,
-                                        device: PCIAddress, msixTableSize: Int?, affinity: CPUSet,
+                                        device: PCIAddress, msixTableSize: Int?, affinities: SmallList<IRQAffinityDesc>,
                                         into allocated: inout VirqList) throws(ModelError) {
         let base = try virqs.allocate(count: size)
         let block = BlockAllocation(base: base, size: size, request: request, device: device,
-                                    msixTableSize: msixTableSize, affinity: affinity)
+                                    msixTableSize: msixTableSize, affinities: affinities)
         // The levels of the block's IRQs, level by level: `size` entries for the outermost level,
         // then `size` for the next; for one IRQ (every MSI-X entry) this is its level list.
         var levels: [IRQLevel] = []
@@ -107,8 +165,9 @@ extension System {
         for offset in 0..<size {
             let virq = VirtualIRQ(rawValue: base.rawValue + UInt32(offset))
             let own = size == 1 ? levels : stride(from: offset, to: levels.count, by: size).map { levels[$0] }
+            let desc = affinities[offset]
             store(IRQDescriptor(virq: virq, device: device, type: request.type, blockBase: base,
-                                blockSize: size, managed: request.managed, affinity: request.affinity,
+                                blockSize: size, managed: desc.isManaged, affinity: desc.mask == present ? nil : desc.mask,
                                 levels: own))
             allocated.append(virq)
         }
@@ -126,7 +185,7 @@ extension System {
         let id = path[position]
         let levelRequest = LevelRequest(
             domainName: name(of: id), firstVirq: block.base, count: block.size, totalCount: block.request.count,
-            type: block.request.type, managed: block.request.managed, affinity: block.affinity, device: block.device,
+            type: block.request.type, affinities: block.affinities, allCPUs: present, device: block.device,
             msixTableSize: block.msixTableSize, childHwirqs: childHwirqs)
         let grant = try withLevel(id, context: &context) { (domain, context) throws(ModelError) in
             let grant = try domain.allocate(levelRequest, context: context)

@@ -33,7 +33,13 @@ extension System {
     /// are exhausted, to all online CPUs with its affinity broken (the affinity becomes the
     /// online mask). x86 first refuses when the other CPUs lack the vectors
     /// (`lapic_can_unplug_cpu`); the last online CPU never goes offline.
+    ///
+    /// On x86 the boot CPU, CPU 0, cannot go offline: since v6.5 (commit e59e74dc48a3,
+    /// "x86/topology: Remove CPU0 hotplug option") `arch_cpu_is_hotpluggable()` is false for
+    /// it. arm64 has no such rule: with PSCI any CPU can go down unless a trusted OS is
+    /// resident on it (`cpu_psci_cpu_can_disable`), which msid does not model.
     private mutating func takeOffline(_ cpu: CPUID, _ report: inout HotplugReport) throws(ModelError) {
+        if architecture == .x86_64 && cpu == CPUID(0) { throw .bootCPUNotHotpluggable(cpu: cpu) }
         guard online.count > 1 else { throw .lastOnlineCPU(cpu: cpu) }
         if let root = rootID, case .x86Vector(let vectors) = domain(root).state,
            let shortfall = vectors.matrix.unplugShortfall(of: cpu) {

@@ -4,6 +4,26 @@ public struct CPU: Hashable, Sendable, Codable {
     /// The x86 APIC ID or the arm64 MPIDR affinity value.
     public let hardwareID: UInt64
     public internal(set) var online: Bool
+    /// The CPU's NUMA node (`cpu_to_node`); 0 on a system described without a layout.
+    public let numaNode: Int
+
+    public init(id: CPUID, hardwareID: UInt64, online: Bool, numaNode: Int = 0) {
+        self.id = id
+        self.hardwareID = hardwareID
+        self.online = online
+        self.numaNode = numaNode
+    }
+
+    private enum CodingKeys: String, CodingKey { case id, hardwareID, online, numaNode }
+
+    /// Snapshots from before NUMA layouts have no `numaNode`: those CPUs are on node 0.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(CPUID.self, forKey: .id)
+        hardwareID = try container.decode(UInt64.self, forKey: .hardwareID)
+        online = try container.decode(Bool.self, forKey: .online)
+        numaNode = try container.decodeIfPresent(Int.self, forKey: .numaNode) ?? 0
+    }
 }
 
 /// What is needed to create a system (api.md `POST /systems`).
@@ -17,6 +37,8 @@ public struct SystemSpec: Hashable, Sendable, Codable {
     public var firstVirq: VirtualIRQ?
     /// How many hardware events the system's trail retains.
     public var eventCapacity: Int
+    /// CPU i's NUMA node (`cpu_to_node`); nil puts every CPU on node 0.
+    public var numaNodes: [Int]?
 
     public init(name: SystemName, architecture: Architecture, hardwareIDs: [UInt64],
                 extendedDestinationID: Bool = false, firstVirq: VirtualIRQ? = nil,
@@ -44,6 +66,8 @@ public struct SystemSpec: Hashable, Sendable, Codable {
 /// live IRQs with a level in it; the vector matrix, bitmaps and virq space pass their own
 /// checks; effective CPUs are online; the decode index holds exactly the live messages.
 public struct System: Hashable, Sendable {
+    /// Node ids run from 0 to 1023 (`MAX_NUMNODES` with x86_64's and arm64's `NODES_SHIFT` 10).
+    public static let maxNUMANodes = 1024
     public let name: SystemName
     public let architecture: Architecture
     public let extendedDestinationID: Bool
@@ -101,10 +125,19 @@ public struct System: Hashable, Sendable {
             throw .invalidSystemConfiguration(reason: "firstVirq must be 1 to \(VirqSpace.limit - 1); virq 0 is never handed out")
         }
         guard spec.eventCapacity >= 1 else { throw .invalidSystemConfiguration(reason: "the event capacity must be at least 1") }
+        let nodes = spec.numaNodes ?? Array(repeating: 0, count: count)
+        guard nodes.count == count else {
+            throw .invalidSystemConfiguration(reason: "numaNodes names \(nodes.count) nodes for \(count) CPUs")
+        }
+        if let bad = nodes.firstIndex(where: { !(0..<System.maxNUMANodes).contains($0) }) {
+            throw .invalidSystemConfiguration(reason: "CPU \(bad): NUMA node \(nodes[bad]) is outside 0-\(System.maxNUMANodes - 1) (MAX_NUMNODES with NODES_SHIFT 10)")
+        }
         self.name = spec.name
         self.architecture = spec.architecture
         self.extendedDestinationID = spec.extendedDestinationID
-        self.cpus = spec.hardwareIDs.enumerated().map { CPU(id: CPUID($0.offset), hardwareID: $0.element, online: true) }
+        self.cpus = spec.hardwareIDs.enumerated().map {
+            CPU(id: CPUID($0.offset), hardwareID: $0.element, online: true, numaNode: nodes[$0.offset])
+        }
         self.hardwareIDs = spec.hardwareIDs
         self.present = CPUSet.range(0..<count)
         self.online = present

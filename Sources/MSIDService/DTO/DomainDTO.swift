@@ -49,6 +49,11 @@ enum DomainDTO {
                 if let available = cpu.available { entry.set("available", .integer(available)) }
                 if let managed = cpu.managed { entry.set("managed", .integer(managed)) }
                 if let managedAllocated = cpu.managedAllocated { entry.set("managedAllocated", .integer(managedAllocated)) }
+                if cpu.availableWrapped == true {
+                    entry.set("availableWrapped", .bool(true))
+                    entry.set("note", .string(
+                        "available wrapped below zero as the kernel's unsigned int does (kernel/irq/matrix.c): a managed vector was released while this CPU was offline, so the count is one short; matrix_find_best_cpu now ranks this CPU first and allocations that pick it fail with -ENOSPC, as in Linux"))
+                }
                 return entry.value
             }))
         }

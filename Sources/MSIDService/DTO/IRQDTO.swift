@@ -286,7 +286,9 @@ enum IRQDTO {
         return object.value
     }
 
-    /// Reads `POST .../irqs`: `count`, `type`, `affinity`, `managed`, `activate` (default true).
+    /// Reads `POST .../irqs`: `count`, `type`, `affinity`, `managed`, `activate` (default true),
+    /// and for managed vectors without an explicit `affinity` (`PCI_IRQ_AFFINITY`, spread over
+    /// the CPUs) `preVectors`, `postVectors`, `setSizes` and `minCount`.
     static func allocation(_ body: JSONValue) throws(RequestError) -> AllocationRequest {
         var reader = try ObjectReader(body)
         guard let count = try reader.integer("count", in: 1...2048) else { throw .missingMember(pointer: "/count") }
@@ -294,7 +296,33 @@ enum IRQDTO {
         let affinity = try reader.cpuSet("affinity")
         let managed = try reader.bool("managed") ?? false
         let activate = try reader.bool("activate") ?? true
+        let preVectors = try reader.integer("preVectors", in: 0...2048)
+        let postVectors = try reader.integer("postVectors", in: 0...2048)
+        let minCount = try reader.integer("minCount", in: 1...2048)
+        var setSizes: [Int]?
+        if let sets = reader.value("setSizes") {
+            guard case .array(let elements) = sets else {
+                throw .wrongType(pointer: "/setSizes", expected: "array", found: sets.typeName)
+            }
+            var sizes: [Int] = []
+            for (index, element) in elements.enumerated() {
+                sizes.append(Int(try ObjectReader.integer(element, pointer: "/setSizes/\(index)", in: 1...2048)))
+            }
+            setSizes = sizes
+        }
         try reader.finish()
-        return AllocationRequest(count: Int(count), type: type, affinity: affinity, managed: managed, activate: activate)
+        let spreads = managed && affinity == nil
+        if !spreads {
+            for (member, given) in [("preVectors", preVectors != nil), ("postVectors", postVectors != nil),
+                                    ("setSizes", setSizes != nil), ("minCount", minCount != nil)] where given {
+                throw .invalidValue(pointer: "/\(member)",
+                                    reason: "applies to managed vectors spread over the CPUs (managed: true without affinity)")
+            }
+        }
+        let spread = spreads
+            ? AffinitySpreadRequest(preVectors: Int(preVectors ?? 0), postVectors: Int(postVectors ?? 0), setSizes: setSizes)
+            : nil
+        return AllocationRequest(count: Int(count), type: type, affinity: affinity, managed: managed, activate: activate,
+                                 spread: spread, minCount: minCount.map { Int($0) })
     }
 }

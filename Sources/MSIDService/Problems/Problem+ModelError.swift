@@ -58,6 +58,12 @@ extension Problem {
             self.init(.notAnMSIDomain, "IRQs are allocated through a pci-msi domain; \(domain) is a \(kind) domain", [("kind", .string(kind.rawValue))])
         case .invalidVectorCount(let requested, let type, let reason):
             self.init(.invalidVectorCount, "\(requested) \(type) vectors: \(reason)", [("requested", .integer(requested))])
+        case .invalidAffinitySpread(let reason):
+            self.init(.invalidVectorCount, "managed spreading: \(reason)", [])
+        case .affinityVectorsTooFew(let requested, let minimum, let enabled, let reserved, let cpus):
+            self.init(.invalidVectorCount,
+                      "managed spreading enables \(enabled) of \(requested) vectors (irq_calc_affinity_vectors: \(reserved) pre/post vectors plus at most one per CPU, \(cpus) CPUs), fewer than minCount \(minimum); Linux refuses with -ENOSPC",
+                      [("requested", .integer(requested)), ("available", .integer(enabled))])
         case .multiMSIUnsupported(let requested, let parent, let parentKind):
             self.init(.multiMSIUnsupported, "\(requested) MSI vectors need a parent with multi-MSI; \(parent) is a \(parentKind) domain (Linux falls back to 1 vector)",
                       [("requested", .integer(requested))])
@@ -98,6 +104,10 @@ extension Problem {
                       [("online", .string(online.cpulist))])
         case .lastOnlineCPU(let cpu):
             self.init(.cpuUnplugRefused, "CPU \(cpu) is the last online CPU", [("cpu", .integer(cpu.rawValue))])
+        case .bootCPUNotHotpluggable(let cpu):
+            self.init(.cpuUnplugRefused,
+                      "CPU \(cpu) is the x86 boot CPU, which cannot go offline (Linux v6.5 removed CPU0 hotplug: arch_cpu_is_hotpluggable() is false for CPU 0)",
+                      [("cpu", .integer(cpu.rawValue))])
         case .cpuUnplugWouldExhaustVectors(let cpu, let toMove, let available):
             self.init(.cpuUnplugRefused, "CPU \(cpu) has \(toMove) vectors to move but the other CPUs have \(available) available",
                       [("cpu", .integer(cpu.rawValue)), ("requested", .integer(toMove)), ("available", .integer(available))])
