@@ -99,3 +99,113 @@ struct KernelDivergenceTests {
         }
     }
 }
+
+/// ITS DeviceIDs: the requester id (after a bridge's DMA alias) through the ITS's msi-map
+/// (`its_pci_msi_prepare` → `pci_msi_domain_get_msi_rid` → `of_msi_map_id`/`iort_msi_map_id`),
+/// and one ITS device per DeviceID (`its_msi_prepare` reuses and shares it).
+@Suite("ITS DeviceIDs")
+struct ITSDeviceIDTests {
+    static func arm(msiMap: [MSIMapEntry]? = nil) throws -> Scenario {
+        var s = try Scenario.arm64(cpus: 2)
+        try s.createDomain("its", parent: "gic", .gicv3ITS(itsBase: 0x0808_0000, msiMap: msiMap))
+        return s
+    }
+
+    static func mapDevices(_ s: Scenario) throws -> [(deviceID: UInt32, valid: Bool)] {
+        try s.effects().compactMap {
+            if case .itsCommand(.mapDevice(let id, _, let valid)) = $0 { return (id, valid) }
+            return nil
+        }
+    }
+
+    static func deviceID(_ s: Scenario, _ virq: VirtualIRQ) throws -> UInt32? {
+        let system = try s.state
+        return system.hierarchy(of: try s.irq(virq)).compactMap(\.deviceID).first
+    }
+
+    @Test("without a map, 0000:01:00.0 and 0001:01:00.0 have one DeviceID and share one ITS device (one MAPD)")
+    func identityMapShares() throws {
+        var s = try Self.arm()
+        // The ITT is sized for the device that created it (its MSI-X table of 4): the second
+        // device's events come out of the same four.
+        try s.device("a", bdf: "0000:01:00.0", parent: "its", msixTableSize: 4)
+        try s.device("b", bdf: "0001:01:00.0", parent: "its")
+        let a = try s.allocate("a")[0]
+        let b = try s.allocate("b")[0]
+        #expect(try Self.deviceID(s, a) == 0x100 && Self.deviceID(s, b) == 0x100)
+        #expect(try Self.mapDevices(s).map(\.deviceID) == [0x100])
+        // Two events of one ITT, and a shared device is never unmapped (its_irq_domain_free).
+        #expect(try s.irq(a).levels[1].hwirq != s.irq(b).levels[1].hwirq)
+        try s.apply(.free(system: s.system, virq: a))
+        try s.apply(.free(system: s.system, virq: b))
+        #expect(try Self.mapDevices(s).count == 1)
+        guard case .gicv3ITS(let its) = try s.state.domain(s.state.domainID(Fixture.domain("its"))).state else {
+            Issue.record("no ITS")
+            return
+        }
+        #expect(its.devices[0x100]?.shared == true)
+    }
+
+    @Test("an alias finds the shared ITT full when the first device sized it for itself (-ENOSPC)")
+    func sharedITTIsSizedByItsCreator() throws {
+        var s = try Self.arm()
+        try s.device("a", bdf: "0000:01:00.0", parent: "its", msixTableSize: 1)
+        try s.device("b", bdf: "0001:01:00.0", parent: "its")
+        try s.allocate("a")
+        #expect(throws: ModelError.itsEventsExhausted(device: Fixture.bdf("0001:01:00.0"), requested: 1, available: 0, eventCount: 1)) {
+            try s.allocate("b")
+        }
+    }
+
+    @Test("an msi-map per segment gives each device its own DeviceID")
+    func mapSeparatesSegments() throws {
+        var s = try Self.arm(msiMap: [MSIMapEntry(segment: 0, ridBase: 0, deviceIDBase: 0, length: 0x1_0000),
+                                      MSIMapEntry(segment: 1, ridBase: 0, deviceIDBase: 0x1_0000, length: 0x1_0000)])
+        try s.device("a", bdf: "0000:01:00.0", parent: "its")
+        try s.device("b", bdf: "0001:01:00.0", parent: "its")
+        let a = try s.allocate("a")[0]
+        let b = try s.allocate("b")[0]
+        #expect(try Self.deviceID(s, a) == 0x100)
+        #expect(try Self.deviceID(s, b) == 0x1_0100)
+        #expect(try Self.mapDevices(s).map(\.deviceID) == [0x100, 0x1_0100])
+        try s.apply(.free(system: s.system, virq: b))
+        #expect(try Self.mapDevices(s).last.map { $0.deviceID == 0x1_0100 && !$0.valid } == true)
+    }
+
+    @Test("a RID that no entry covers passes through unchanged, as of_map_id bypasses")
+    func unmappedRIDBypasses() throws {
+        var s = try Self.arm(msiMap: [MSIMapEntry(segment: 0, ridBase: 0x100, deviceIDBase: 0x8000, length: 0x100)])
+        try s.device("a", bdf: "0000:01:02.0", parent: "its")
+        try s.device("b", bdf: "0000:03:00.0", parent: "its")
+        let a = try s.allocate("a")[0]
+        let b = try s.allocate("b")[0]
+        #expect(try Self.deviceID(s, a) == 0x8010)
+        #expect(try Self.deviceID(s, b) == 0x300)
+    }
+
+    @Test("devices behind a PCIe-to-PCI bridge carry the bridge's alias and share its DeviceID")
+    func dmaAliasShares() throws {
+        var s = try Self.arm()
+        try s.createDomain("a", parent: "its", .pciMSI(device: Fixture.bdf("0000:02:01.0"), msixTableSize: 8,
+                                                        dmaAlias: Fixture.bdf("0000:02:00.0")))
+        try s.createDomain("b", parent: "its", .pciMSI(device: Fixture.bdf("0000:02:02.0"), msixTableSize: nil,
+                                                        dmaAlias: Fixture.bdf("0000:02:00.0")))
+        let a = try s.allocate("a")[0]
+        let b = try s.allocate("b")[0]
+        #expect(try Self.deviceID(s, a) == 0x200 && Self.deviceID(s, b) == 0x200)
+        #expect(try Self.mapDevices(s).map(\.deviceID) == [0x200])
+        #expect(throws: ModelError.self) {
+            try s.createDomain("c", parent: "its", .pciMSI(device: Fixture.bdf("0000:02:03.0"), msixTableSize: nil,
+                                                            dmaAlias: Fixture.bdf("0001:02:00.0")))
+        }
+    }
+
+    @Test("a map entry outside the 16-bit RID space is refused")
+    func badMapEntry() throws {
+        var s = try Scenario.arm64(cpus: 1)
+        #expect(throws: ModelError.self) {
+            try s.createDomain("its", parent: "gic", .gicv3ITS(itsBase: 0x0808_0000,
+                                                               msiMap: [MSIMapEntry(segment: 0, ridBase: 0xFF00, deviceIDBase: 0, length: 0x200)]))
+        }
+    }
+}

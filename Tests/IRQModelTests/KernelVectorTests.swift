@@ -250,8 +250,8 @@ struct KernelVectorTests {
         let c = try s.allocate("c", type: .msi)
         #expect(try s.irq(c[0]).levels[1].hwirq.rawValue == 8240)
         guard case .gicv3ITS(let its) = try s.state.allDomains[1].state else { Issue.record("no ITS"); return }
-        #expect(its.devices[Fixture.bdf("0000:00:04.0")]?.ittEntries == 2)
-        #expect(its.devices[Fixture.bdf("0000:00:00.0")]?.events.bitCount == 32)
+        #expect(its.device(serving: Fixture.bdf("0000:00:04.0"))?.ittEntries == 2)
+        #expect(its.device(serving: Fixture.bdf("0000:00:00.0"))?.events.bitCount == 32)
     }
 
     @Test("TV-32: the ITS routes a new LPI to the CPU with the fewest, lowest on a tie")

@@ -21,7 +21,9 @@ struct PropertyTests {
         try arm.device("its0", bdf: "0000:00:02.0", parent: "its", msixTableSize: 64)
         try arm.device("its1", bdf: "0000:00:00.0", parent: "its")
         try arm.device("mbi0", bdf: "0000:00:04.0", parent: "gic")
-        return [("x86", x86, ["hv0", "hv1", "nic"]), ("arm64", arm, ["hv0", "its0", "its1", "mbi0"])]
+        // Same requester id as its0 on another segment: one DeviceID, one shared ITS device.
+        try arm.device("its2", bdf: "0001:00:02.0", parent: "its")
+        return [("x86", x86, ["hv0", "hv1", "nic"]), ("arm64", arm, ["hv0", "its0", "its1", "mbi0", "its2"])]
     }
 
     /// One random command for a scenario.
@@ -74,18 +76,23 @@ struct PropertyTests {
             for _ in 0..<400 {
                 let command = try PropertyTests.randomCommand(s, devices: devices, random: &random)
                 let before = Fixture.encoded(s.world)
+                var residue = false
                 do {
-                    try s.apply(command)  // checks invariants
-                } catch ModelError.managedVectorsExhausted {
-                    // The one failure the kernel does not undo bit for bit: the cleanup releases
-                    // each CPU's lowest unused managed vector (irq_matrix_remove_managed). The
-                    // IRQs and every counter are as before.
-                    let old = try JSONDecoder().decode(World.self, from: before)
-                    #expect(try old.system(s.system).liveIRQs == s.state.liveIRQs)
-                    #expect(try Self.counters(old.system(s.system)) == Self.counters(s.state))
-                } catch let error as ModelError {
-                    _ = error
-                    #expect(Fixture.encoded(s.world) == before, "a failed \(command) changed the world")
+                    _ = try s.world.apply(command, leftResidue: &residue)
+                    s.world.checkInvariants()
+                } catch {
+                    s.world.checkInvariants()
+                    if residue {
+                        // The kernel's failure paths that do not undo bit for bit: the cleanup
+                        // releases each CPU's lowest unused managed vector
+                        // (irq_matrix_remove_managed); a device that joined a shared ITS device
+                        // stays. The IRQs and every counter are as before.
+                        let old = try JSONDecoder().decode(World.self, from: before)
+                        #expect(try old.system(s.system).liveIRQs == s.state.liveIRQs)
+                        #expect(try Self.counters(old.system(s.system)) == Self.counters(s.state))
+                    } else {
+                        #expect(Fixture.encoded(s.world) == before, "a failed \(command) (\(error)) changed the world")
+                    }
                 }
                 let state = try s.state
                 for irq in state.liveIRQs where irq.activated {
@@ -110,14 +117,29 @@ struct PropertyTests {
         for (_, initial, devices) in try PropertyTests.setups() {
             var s = initial
             var random = SplitMix64(seed: 2026)
-            var journal: [Command] = []
+            // What the service journals: successes, and refusals that changed the world.
+            var journal: [(command: Command, refused: Bool)] = []
             for _ in 0..<600 {
                 let command = try PropertyTests.randomCommand(s, devices: devices, random: &random)
-                if (try? s.apply(command)) != nil { journal.append(command) }
+                var residue = false
+                do {
+                    _ = try s.world.apply(command, leftResidue: &residue)
+                    journal.append((command, false))
+                } catch {
+                    if residue { journal.append((command, true)) }
+                }
             }
-            // Rebuild from the commands that built the scenario plus the journal.
+            // Rebuild from the commands that built the scenario plus the journal; a refused
+            // record is refused again and leaves the same change.
             var replayed = World()
-            for command in PropertyTests.creation(of: initial) + journal { _ = try replayed.apply(command) }
+            for command in PropertyTests.creation(of: initial) { _ = try replayed.apply(command) }
+            for (command, refused) in journal {
+                if refused {
+                    #expect(throws: ModelError.self) { _ = try replayed.apply(command) }
+                } else {
+                    _ = try replayed.apply(command)
+                }
+            }
             #expect(Fixture.encoded(replayed) == Fixture.encoded(s.world))
             #expect(replayed == s.world)
             // A snapshot decodes to the same world, which goes on identically.
@@ -158,11 +180,20 @@ struct PropertyTests {
         // CPU 0 gives back its lowest unallocated managed vector, 0x21, not the 0x24 just
         // taken. Every count is as before; only which bit is reserved moved.
         let reservedBefore = try s.matrix.cpus[0].managedMap
+        var residue = false
+        let request = AllocationRequest(count: 2, type: .msix, affinity: Fixture.cpus("0-1"), managed: true)
         #expect(throws: ModelError.managedVectorsExhausted(cpu: CPUID(1), cpus: Fixture.cpus("0-1"))) {
-            try s.allocate("a", count: 2, affinity: "0-1", managed: true)
+            _ = try s.world.apply(.allocateIRQs(system: s.system, domain: Fixture.domain("a"), request: request), leftResidue: &residue)
         }
+        // The model says so, so that the service journals the refusal.
+        #expect(residue)
         #expect(reservedBefore.setBits == [0x21, 0x22, 0x23])
         #expect(try s.matrix.cpus[0].managedMap.setBits == [0x22, 0x23, 0x24])
+        // The same refusal again takes 0x21 and gives it back: no change this time.
+        #expect(throws: ModelError.self) {
+            _ = try s.world.apply(.allocateIRQs(system: s.system, domain: Fixture.domain("a"), request: request), leftResidue: &residue)
+        }
+        #expect(!residue)
         #expect(try s.matrix.cpus.map(\.available) == [201 - 3, 202 - 3 - 199])
         #expect(Fixture.encoded(s.world) != before)
         // Activation failing after a successful reservation frees everything again.

@@ -105,6 +105,32 @@ struct DurabilityTests {
         #expect(again.send(.get, "/v1/systems/x86/events?limit=1000").body.count > 100)
     }
 
+    @Test("a refused allocation that moved a managed reservation, as the kernel's cleanup does, is journaled and replays")
+    func refusedWithResidueReplays() throws {
+        let directory = try scratch("refused")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let before: String
+        do {
+            let (service, _) = try Service.recovered(from: directory)
+            service.send(.post, "/v1/systems", #"{"name":"x","arch":"x86_64","cpus":2}"#)
+            service.send(.post, "/v1/systems/x/domains", #"{"name":"vector","kind":"x86-vector"}"#)
+            service.send(.post, "/v1/systems/x/domains", #"{"name":"a","kind":"pci-msi","parent":"vector","device":"0000:00:01.0"}"#)
+            service.send(.post, "/v1/systems/x/domains", #"{"name":"b","kind":"pci-msi","parent":"vector","device":"0000:00:02.0"}"#)
+            service.send(.post, "/v1/systems/x/domains/a/irqs", #"{"count":1,"type":"msix","affinity":"0-1","managed":true}"#)
+            service.send(.post, "/v1/systems/x/domains/b/irqs", #"{"count":201,"type":"msix","affinity":"1"}"#)
+            let refused = service.send(.post, "/v1/systems/x/domains/a/irqs", #"{"count":1,"type":"msix","affinity":"0-1","managed":true}"#)
+            #expect(refused.status == .conflict)
+            before = service.state
+            #expect(before.contains(#""managedMap""#))
+        }
+        let (again, report) = try Service.recovered(from: directory)
+        #expect(report.replayedRecords == 7)
+        #expect(again.state == before)
+        // CPU 1 goes away: the first IRQ moves to CPU 0's remaining reservation, 0x21.
+        again.send(.patch, "/v1/systems/x/cpus/1", #"{"online":false}"#)
+        #expect(String(decoding: again.send(.get, "/v1/systems/x/irqs/24/msi").body, as: UTF8.self).contains(#""data":33"#))
+    }
+
     @Test("a snapshot in the middle: recovery loads it and replays only the records after it")
     func snapshotThenJournal() throws {
         let directory = try scratch("middle")

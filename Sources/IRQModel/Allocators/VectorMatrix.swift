@@ -54,6 +54,11 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
     /// Ranks the CPUs by their score for `bestCPU(in:)`: `available` on an online CPU, 0 on an
     /// offline one.
     private var tournament = CPUTournament(scores: [])
+    /// A fingerprint of every managed reservation (an XOR of a mix of each reserved CPU and
+    /// bit), kept up to date by the two places that set and clear them. Derived, like the
+    /// tournament: it lets a refused command tell in O(1) whether the kernel's cleanup moved a
+    /// reservation (`reserveManaged(on:)`), which the service must then journal.
+    public private(set) var managedFingerprint: UInt64 = 0
 
     /// A matrix with every CPU online and initialised: `available = window − system bits`.
     public init(cpuCount: Int, systemVectors: [Vector]) {
@@ -79,6 +84,10 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
     /// Builds the tree from `cpus` (at creation and after decoding).
     mutating func buildTournament() {
         tournament = CPUTournament(scores: cpus.indices.map(score(of:)))
+        managedFingerprint = 0
+        for (cpu, map) in cpus.enumerated() {
+            for bit in VectorMatrix.window where map.managedMap[bit] { managedFingerprint ^= VectorMatrix.mix(cpu: cpu, bit: bit) }
+        }
     }
 
     /// Replays the matches on `cpu`'s path after its `available` or `online` changed.
@@ -146,6 +155,7 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
                 throw .managedVectorsExhausted(cpu: cpu, cpus: mask)
             }
             cpus[cpu.index].managedMap[bit] = true
+            managedFingerprint ^= VectorMatrix.mix(cpu: cpu.index, bit: bit)
             cpus[cpu.index].managed += 1
             if cpus[cpu.index].online {
                 cpus[cpu.index].available &-= 1
@@ -170,6 +180,7 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
     /// online CPU (the drift described on the type starts here).
     private mutating func releaseManagedReservation(cpu: Int, bit: Int) {
         cpus[cpu].managedMap[bit] = false
+        managedFingerprint ^= VectorMatrix.mix(cpu: cpu, bit: bit)
         cpus[cpu].managed -= 1
         if cpus[cpu].online {
             cpus[cpu].available &+= 1
@@ -247,6 +258,14 @@ public struct VectorMatrix: Hashable, Sendable, Codable {
         let toMove = UInt32(truncatingIfNeeded: map.allocatedCount - map.managedAllocated)
         let available = globalAvailable &- (map.online ? map.available : 0)
         return available < toMove ? (Int(toMove), Int(available)) : nil
+    }
+
+    /// SplitMix64's finaliser over (cpu, bit): distinct reservations give unrelated words.
+    private static func mix(cpu: Int, bit: Int) -> UInt64 {
+        var z = UInt64(truncatingIfNeeded: cpu) << 8 | UInt64(truncatingIfNeeded: bit)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 
     /// Checks every invariant listed on the type.

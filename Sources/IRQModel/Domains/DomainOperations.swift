@@ -57,6 +57,8 @@ struct LevelRequest {
     /// Every CPU of the system (what a nil mask means).
     let allCPUs: CPUSet
     let device: PCIAddress
+    /// The requester id the device's writes carry (its own, or its DMA alias's).
+    let requesterID: UInt32
     let msixTableSize: Int?
     /// The hwirqs the child level chose for this level (SPIs, LPIs), if it chose.
     let childHwirqs: SmallList<HardwareIRQ>?
@@ -94,6 +96,7 @@ struct BlockAllocation {
     let size: Int
     let request: AllocationRequest
     let device: PCIAddress
+    let requesterID: UInt32
     let msixTableSize: Int?
     /// Each IRQ's starting affinity and managed flag.
     let affinities: SmallList<IRQAffinityDesc>

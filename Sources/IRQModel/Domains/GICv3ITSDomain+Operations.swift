@@ -1,14 +1,24 @@
 extension GICv3ITSDomain: DomainOperations {
-    /// `its_msi_prepare` + `its_create_device` on the device's first allocation (MAPD), then
-    /// `its_alloc_device_irq`: an aligned block of events (`bitmap_find_free_region`);
-    /// hwirq = LPI base + event.
+    /// `its_pci_msi_prepare` + `its_msi_prepare` on the device's first allocation: the DeviceID
+    /// is the requester id (after the DMA alias) through the msi-map; an ITS device that has
+    /// it already is reused and marked shared (a second PCI device aliasing to it), else
+    /// `its_create_device` (MAPD). Then `its_alloc_device_irq`: an aligned block of events
+    /// (`bitmap_find_free_region`); hwirq = LPI base + event.
+    ///
+    /// The one change a refusal leaves behind, as in the kernel: a PCI device that joined a
+    /// shared ITS device stays joined (prepare runs before, and whatever, the allocation does).
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
         var grant = LevelGrant()
         var device: ITSDevice
-        if let existing = devices[request.device] {
+        let deviceID = deviceIDs[request.device]
+            ?? self.deviceID(segment: request.device.segment, requesterID: request.requesterID)
+        if var existing = devices[deviceID] {
+            if !existing.pciDevices.contains(request.device) {
+                existing.sharers.append(request.device)
+                store(existing)
+            }
             device = existing
         } else {
-            let deviceID = request.device.requesterID
             let hardwareSize = request.type == .msix ? (request.msixTableSize ?? request.totalCount) : 1
             let events = GICv3ITSDomain.provisionedEvents(requested: request.totalCount, hardwareSize: hardwareSize, deviceID: deviceID)
             guard let lpis = allocateLPIs(events) else {
@@ -28,7 +38,7 @@ extension GICv3ITSDomain: DomainOperations {
                                       eventCount: device.events.bitCount)
         }
         device.events.set(offset ..< offset + request.count)
-        devices[request.device] = device
+        store(device)
         for event in offset ..< offset + request.count {
             let lpi = HardwareIRQ(rawValue: device.lpiBase + UInt32(event))
             grant.hwirqs.append(lpi)
@@ -39,28 +49,29 @@ extension GICv3ITSDomain: DomainOperations {
     }
 
     mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
-        guard var device = devices[request.device] else { return }
+        guard var device = self.device(serving: request.device) else { return }
         for state in grant.states {
             if case .gicv3ITS(let level) = state { device.events.clear(Int(level.eventID)) }
         }
         if grant.createdITSDevice {
             releaseLPIs(device.lpis)
-            devices[request.device] = nil
+            remove(deviceID: device.deviceID)
         } else {
-            devices[request.device] = device
+            store(device)
         }
     }
 
-    /// `its_irq_domain_free`: the event is released; the device and its LPIs go with its last event.
+    /// `its_irq_domain_free`: the event is released; the device and its LPIs go with its last
+    /// event, unless the device is shared (the kernel keeps a shared ITS device for good).
     mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
-        guard case .gicv3ITS(let state) = level.state, var device = devices[irq.device] else { return EffectList() }
+        guard case .gicv3ITS(let state) = level.state, var device = self.device(serving: irq.device) else { return EffectList() }
         device.events.clear(Int(state.eventID))
-        guard device.events.setCount == 0 else {
-            devices[irq.device] = device
+        guard device.events.setCount == 0, !device.shared else {
+            store(device)
             return EffectList()
         }
         releaseLPIs(device.lpis)
-        devices[irq.device] = nil
+        remove(deviceID: device.deviceID)
         return EffectList(.itsCommand(.mapDevice(deviceID: device.deviceID, ittEntries: device.ittEntries, valid: false)))
     }
 
@@ -71,7 +82,7 @@ extension GICv3ITSDomain: DomainOperations {
         var candidates = (irq.affinity ?? context.allCPUs).intersection(context.online)
         if candidates.isEmpty && !irq.managed { candidates = context.online }
         guard let cpu = leastLoadedCPU(in: candidates, managed: irq.managed),
-              let device = devices[irq.device] else {
+              let device = self.device(serving: irq.device) else {
             throw .noOnlineCPUInAffinity(requested: irq.affinity ?? context.allCPUs, online: context.online)
         }
         countLPI(on: cpu, managed: irq.managed, delta: 1)
@@ -84,7 +95,7 @@ extension GICv3ITSDomain: DomainOperations {
     /// `its_irq_domain_deactivate`: DISCARD, the CPU's LPI count goes down.
     mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> EffectList {
         guard case .gicv3ITS(var state) = irq.levels[depth].state, let cpu = state.collection,
-              let device = devices[irq.device] else { return EffectList() }
+              let device = self.device(serving: irq.device) else { return EffectList() }
         countLPI(on: cpu, managed: irq.managed, delta: -1)
         state.collection = nil
         irq.levels[depth].state = .gicv3ITS(state)
@@ -95,7 +106,7 @@ extension GICv3ITSDomain: DomainOperations {
     /// chosen, MOVI when it differs. Returns `IRQ_SET_MASK_OK_DONE` (no recompose).
     mutating func setAffinity(_ irq: inout IRQDescriptor, depth: Int, to target: CPUSet, context: LevelContext) throws(ModelError) -> AffinityStep {
         guard case .gicv3ITS(var state) = irq.levels[depth].state, let previous = state.collection,
-              let device = devices[irq.device] else { return .unchanged }
+              let device = self.device(serving: irq.device) else { return .unchanged }
         countLPI(on: previous, managed: irq.managed, delta: -1)
         let cpu = leastLoadedCPU(in: target, managed: irq.managed) ?? previous
         countLPI(on: cpu, managed: irq.managed, delta: 1)
@@ -119,7 +130,7 @@ extension GICv3ITSDomain: DomainOperations {
                          allocated: Int(lpiCounts[index] + managedLPICounts[index]), managedAllocated: Int(managedLPICounts[index]))
         }
         let ranges = devices.values.sorted { $0.lpiBase < $1.lpiBase }.map { device in
-            RangeOccupancy(name: "device \(device.deviceID)", first: device.lpiBase, count: device.events.bitCount, used: device.events.setCount)
+            RangeOccupancy(name: "device \(PCIAddress.hexDeviceID(device.deviceID))\(device.shared ? " (shared)" : "")", first: device.lpiBase, count: device.events.bitCount, used: device.events.setCount)
         }
         return DomainOccupancy(unit: "lpis", used: total - freeLPICount, free: freeLPICount, perCPU: perCPU, ranges: ranges)
     }

@@ -1,6 +1,12 @@
 /// A GICv3 ITS (drivers/irqchip/irq-gic-v3-its.c) under the GICv3 root. hwirq = LPI INTID;
-/// each PCI device gets an ITS device with a contiguous LPI range and an event space; the event
+/// each DeviceID gets an ITS device with a contiguous LPI range and an event space; the event
 /// id travels in the MSI data and the DeviceID out of band.
+///
+/// DeviceIDs: a PCI device's requester id (after its DMA alias) mapped through the ITS's
+/// `msiMap` (`pci_msi_domain_get_msi_rid` → `of_msi_map_id` / `iort_msi_map_id`; identity
+/// without a map or for a RID no entry covers, as `of_map_id` bypasses). PCI devices whose
+/// DeviceIDs coincide share one ITS device, as `its_msi_prepare` does ("Reusing ITT for
+/// devID"): it is marked shared and, as in the kernel, never freed.
 ///
 /// LPI pool: first fit over free ranges, not aligned, merging on free (`alloc_lpi_range`,
 /// `free_lpi_range`), initially `[8192, 65536)` (16 ID bits).
@@ -9,9 +15,14 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     public static let lpiLimit: UInt32 = 1 << 16
 
     public let itsBase: UInt64
+    /// The requester-id to DeviceID map, first matching entry wins; empty is identity.
+    public let msiMap: [MSIMapEntry]
     /// Free LPI ranges, sorted and disjoint, adjacent ranges merged (canonical).
     public internal(set) var freeLPIs: [Range<UInt32>]
-    public internal(set) var devices: [PCIAddress: ITSDevice]
+    /// ITS devices by DeviceID.
+    public internal(set) var devices: [UInt32: ITSDevice]
+    /// The DeviceID of every PCI device an ITS device serves (derived from `devices`).
+    public internal(set) var deviceIDs: [PCIAddress: UInt32] = [:]
     /// LPIs routed to each CPU (`its_read_lpi_count`), kept apart for managed and other IRQs.
     /// Changed only through `countLPI`, which keeps the tournaments in step.
     public private(set) var lpiCounts: [UInt32]
@@ -21,8 +32,9 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     private var lpiLoad: CPUTournament
     private var managedLPILoad: CPUTournament
 
-    init(itsBase: UInt64, cpuCount: Int) {
+    init(itsBase: UInt64, msiMap: [MSIMapEntry], cpuCount: Int) {
         self.itsBase = itsBase
+        self.msiMap = msiMap
         self.freeLPIs = [GICv3ITSDomain.firstLPI ..< GICv3ITSDomain.lpiLimit]
         self.devices = [:]
         self.lpiCounts = Array(repeating: 0, count: cpuCount)
@@ -41,7 +53,7 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     private static func score(of count: UInt32) -> Int64 { -Int64(count) }
 
     public static func == (lhs: GICv3ITSDomain, rhs: GICv3ITSDomain) -> Bool {
-        lhs.itsBase == rhs.itsBase && lhs.freeLPIs == rhs.freeLPIs && lhs.devices == rhs.devices
+        lhs.itsBase == rhs.itsBase && lhs.msiMap == rhs.msiMap && lhs.freeLPIs == rhs.freeLPIs && lhs.devices == rhs.devices
             && lhs.lpiCounts == rhs.lpiCounts && lhs.managedLPICounts == rhs.managedLPICounts
     }
 
@@ -106,15 +118,73 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
         (managed ? managedLPILoad : lpiLoad).best(in: candidates, above: .min).map { CPUID($0) }
     }
 
-    private enum CodingKeys: String, CodingKey { case itsBase, freeLPIs, devices, lpiCounts, managedLPICounts }
+    /// Most entries an `msiMap` may hold.
+    public static let maxMSIMapEntries = 64
+
+    /// Validates a requester-id map: each entry within the 16-bit RID space and the 32-bit
+    /// DeviceID space, with at least one id.
+    static func validate(msiMap: [MSIMapEntry]) throws(ModelError) {
+        guard msiMap.count <= maxMSIMapEntries else {
+            throw .invalidDomainConfiguration(kind: .gicv3ITS, member: "msiMap", reason: "at most \(maxMSIMapEntries) entries; \(msiMap.count) given")
+        }
+        for (index, entry) in msiMap.enumerated() {
+            guard entry.length >= 1, UInt64(entry.ridBase) + UInt64(entry.length) <= 0x1_0000,
+                  UInt64(entry.deviceIDBase) + UInt64(entry.length) <= 0x1_0000_0000 else {
+                throw .invalidDomainConfiguration(
+                    kind: .gicv3ITS, member: "msiMap",
+                    reason: "entry \(index): \(entry.length) ids from RID 0x\(String(entry.ridBase, radix: 16)) to DeviceID 0x\(String(entry.deviceIDBase, radix: 16)) leave the 16-bit RID or 32-bit DeviceID space, or are none")
+            }
+        }
+    }
+
+    /// The DeviceID of a PCI device whose writes carry `requesterID` (`of_map_id`: the first
+    /// entry of the device's segment covering the RID; none: the RID itself).
+    func deviceID(segment: UInt16, requesterID: UInt32) -> UInt32 {
+        for entry in msiMap {
+            if let mapped = entry.map(segment: segment, rid: requesterID) { return mapped }
+        }
+        return requesterID
+    }
+
+    /// Stores an ITS device and indexes the PCI devices it serves.
+    mutating func store(_ device: ITSDevice) {
+        devices[device.deviceID] = device
+        for pci in device.pciDevices { deviceIDs[pci] = device.deviceID }
+    }
+
+    /// Removes an ITS device and its PCI devices from the index.
+    mutating func remove(deviceID: UInt32) {
+        guard let device = devices.removeValue(forKey: deviceID) else { return }
+        for pci in device.pciDevices { deviceIDs[pci] = nil }
+    }
+
+    /// PCI devices that share another's ITS device: sharing is never undone, so a refused
+    /// command that raised this left a change behind (`its_msi_prepare` marks a device shared
+    /// before any event is allocated).
+    var sharerCount: Int { devices.values.reduce(0) { $0 + $1.sharers.count } }
+
+    /// The ITS device serving a PCI device.
+    func device(serving pci: PCIAddress) -> ITSDevice? {
+        deviceIDs[pci].flatMap { devices[$0] }
+    }
+
+    private enum CodingKeys: String, CodingKey { case itsBase, msiMap, freeLPIs, devices, lpiCounts, managedLPICounts }
 
     /// Devices are encoded as a list in PCI address order, so equal domains encode equally.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         itsBase = try container.decode(UInt64.self, forKey: .itsBase)
+        msiMap = try container.decodeIfPresent([MSIMapEntry].self, forKey: .msiMap) ?? []
         freeLPIs = try container.decode([Range<UInt32>].self, forKey: .freeLPIs)
-        let list = try container.decode([ITSDevice].self, forKey: .devices)
-        devices = Dictionary(list.map { ($0.device, $0) }, uniquingKeysWith: { first, _ in first })
+        devices = [:]
+        for device in try container.decode([ITSDevice].self, forKey: .devices) {
+            guard devices[device.deviceID] == nil else {
+                throw DecodingError.dataCorruptedError(forKey: .devices, in: container,
+                                                       debugDescription: "two ITS devices have DeviceID \(device.deviceID)")
+            }
+            devices[device.deviceID] = device
+            for pci in device.pciDevices { deviceIDs[pci] = device.deviceID }
+        }
         lpiCounts = try container.decode([UInt32].self, forKey: .lpiCounts)
         managedLPICounts = try container.decode([UInt32].self, forKey: .managedLPICounts)
         lpiLoad = GICv3ITSDomain.ranking(lpiCounts)
@@ -124,6 +194,7 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(itsBase, forKey: .itsBase)
+        if !msiMap.isEmpty { try container.encode(msiMap, forKey: .msiMap) }
         try container.encode(freeLPIs, forKey: .freeLPIs)
         try container.encode(devices.values.sorted { $0.device < $1.device }, forKey: .devices)
         try container.encode(lpiCounts, forKey: .lpiCounts)
@@ -141,11 +212,14 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     }
 }
 
-/// An ITS device (`struct its_device`): one per PCI device with live LPIs.
+/// An ITS device (`struct its_device`): one per DeviceID with live LPIs.
 public struct ITSDevice: Hashable, Sendable, Codable {
-    /// The PCI device it serves.
+    /// The PCI device it was created for.
     public let device: PCIAddress
-    /// The DeviceID: the PCI requester ID under an identity msi-map.
+    /// Other PCI devices whose DeviceID is the same (aliases); not empty means `shared`, and
+    /// a shared device is never freed (`its_irq_domain_free` / `its_msi_teardown`).
+    public internal(set) var sharers: [PCIAddress] = []
+    /// The DeviceID: the requester id through the ITS's msi-map.
     public let deviceID: UInt32
     public let lpiBase: UInt32
     /// Entries of the device's ITT: `max(2, provisioned events)`.
@@ -154,6 +228,41 @@ public struct ITSDevice: Hashable, Sendable, Codable {
     public internal(set) var events: FixedBitmap
 
     public var lpis: Range<UInt32> { lpiBase ..< lpiBase + UInt32(events.bitCount) }
+    /// `its_dev->shared`.
+    public var shared: Bool { !sharers.isEmpty }
+    /// Every PCI device it serves.
+    var pciDevices: [PCIAddress] { [device] + sharers }
+
+    init(device: PCIAddress, deviceID: UInt32, lpiBase: UInt32, ittEntries: Int, events: FixedBitmap) {
+        self.device = device
+        self.deviceID = deviceID
+        self.lpiBase = lpiBase
+        self.ittEntries = ittEntries
+        self.events = events
+    }
+
+    private enum CodingKeys: String, CodingKey { case device, sharers, deviceID, lpiBase, ittEntries, events }
+
+    /// Snapshots from before DeviceIDs were shared have no `sharers`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        device = try container.decode(PCIAddress.self, forKey: .device)
+        sharers = try container.decodeIfPresent([PCIAddress].self, forKey: .sharers) ?? []
+        deviceID = try container.decode(UInt32.self, forKey: .deviceID)
+        lpiBase = try container.decode(UInt32.self, forKey: .lpiBase)
+        ittEntries = try container.decode(Int.self, forKey: .ittEntries)
+        events = try container.decode(FixedBitmap.self, forKey: .events)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(device, forKey: .device)
+        if !sharers.isEmpty { try container.encode(sharers, forKey: .sharers) }
+        try container.encode(deviceID, forKey: .deviceID)
+        try container.encode(lpiBase, forKey: .lpiBase)
+        try container.encode(ittEntries, forKey: .ittEntries)
+        try container.encode(events, forKey: .events)
+    }
 }
 
 /// The ITS level of one IRQ.

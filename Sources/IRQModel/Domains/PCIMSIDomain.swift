@@ -4,14 +4,17 @@
 public struct PCIMSIDomain: Hashable, Sendable, Codable {
     public let device: PCIAddress
     public let msixTableSize: Int?
+    /// The alias the device's requests carry (see `DomainConfiguration.pciMSI`).
+    public let dmaAlias: PCIAddress?
     /// The type in use; nil when no IRQ is allocated.
     public internal(set) var mode: MSIType?
     /// Allocated indices.
     public internal(set) var indices: FixedBitmap
 
-    init(device: PCIAddress, msixTableSize: Int?) {
+    init(device: PCIAddress, msixTableSize: Int?, dmaAlias: PCIAddress?) {
         self.device = device
         self.msixTableSize = msixTableSize
+        self.dmaAlias = dmaAlias
         self.indices = FixedBitmap(bitCount: MSIType.msix.maximumVectors)
     }
 
@@ -21,6 +24,11 @@ public struct PCIMSIDomain: Hashable, Sendable, Codable {
                                               reason: "\(size) entries requested; an MSI-X table has 1 to 2048")
         }
     }
+
+    /// The requester id the device's MSI writes carry, as `pci_msi_domain_get_msi_rid` computes
+    /// it before the msi-map: its DMA alias when it has one (what `get_msi_id_cb` keeps of the
+    /// aliases `pci_for_each_dma_alias` reports across a bridge), else its own.
+    var requesterID: UInt32 { (dmaAlias ?? device).requesterID }
 
     /// The index space of `type` for this device.
     func capacity(of type: MSIType) -> Int {

@@ -43,23 +43,24 @@ extension System {
         let facts = try modifyDomain(msiID) { (domain) throws(ModelError) in
             try domain.withPCIMSI { (pci) throws(ModelError) in
                 try pci.validate(count: request.count, type: request.type)
-                return (device: pci.device, msixTableSize: pci.msixTableSize)
+                return (device: pci.device, msixTableSize: pci.msixTableSize, requesterID: pci.requesterID)
             }
         }
-        guard let (device, msixTableSize) = facts else { throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind) }
+        guard let (device, msixTableSize, requesterID) = facts else { throw .notAnMSIDomain(domain: name, kind: domain(msiID).kind) }
         // The path lives on the stack for the command: a hierarchy is a few levels deep.
         return try withUnsafeTemporaryAllocation(of: DomainID.self, capacity: pathDepth(from: msiID)) {
             (storage) throws(ModelError) -> VirqList in
             let filled = fillPath(storage, from: msiID)
             defer { filled.deinitialize() }
-            return try allocateIRQs(path: UnsafeBufferPointer(filled), request, device: device, msixTableSize: msixTableSize)
+            return try allocateIRQs(path: UnsafeBufferPointer(filled), request, device: device, requesterID: requesterID,
+                                    msixTableSize: msixTableSize)
         }
     }
 
     /// `allocateIRQs(through:_:)` once the `pci-msi` domain is validated: `path` runs from it to
     /// the root.
     private mutating func allocateIRQs(path: UnsafeBufferPointer<DomainID>, _ request: AllocationRequest,
-                                       device: PCIAddress, msixTableSize: Int?) throws(ModelError) -> VirqList {
+                                       device: PCIAddress, requesterID: UInt32, msixTableSize: Int?) throws(ModelError) -> VirqList {
         if request.type == .msi && request.count > 1, path.count > 1, let parentKind = domains[path[1].index]?.kind,
            !parentKind.supportsMultiMSI {
             throw .multiMSIUnsupported(requested: request.count, parent: self.name(of: path[1]), parentKind: parentKind)
@@ -82,8 +83,8 @@ extension System {
                 } else {
                     for _ in 0 ..< blockSize { affinities.append(uniform) }
                 }
-                try allocateBlock(size: blockSize, path: path, request: request, device: device, msixTableSize: msixTableSize,
-                                  affinities: affinities, into: &allocated)
+                try allocateBlock(size: blockSize, path: path, request: request, device: device, requesterID: requesterID,
+                                  msixTableSize: msixTableSize, affinities: affinities, into: &allocated)
             }
         } catch {
             for virq in allocated.reversed() { release(virq) }
@@ -141,10 +142,10 @@ extension System {
     /// One block through the hierarchy (`__irq_domain_alloc_irqs` with `nr_irqs` = `size`); its
     /// virqs are appended to `allocated` once every level has succeeded.
     private mutating func allocateBlock(size: Int, path: UnsafeBufferPointer<DomainID>, request: AllocationRequest,
-                                        device: PCIAddress, msixTableSize: Int?, affinities: SmallList<IRQAffinityDesc>,
-                                        into allocated: inout VirqList) throws(ModelError) {
+                                        device: PCIAddress, requesterID: UInt32, msixTableSize: Int?,
+                                        affinities: SmallList<IRQAffinityDesc>, into allocated: inout VirqList) throws(ModelError) {
         let base = try virqs.allocate(count: size)
-        let block = BlockAllocation(base: base, size: size, request: request, device: device,
+        let block = BlockAllocation(base: base, size: size, request: request, device: device, requesterID: requesterID,
                                     msixTableSize: msixTableSize, affinities: affinities)
         // The levels of the block's IRQs, level by level: `size` entries for the outermost level,
         // then `size` for the next; for one IRQ (every MSI-X entry) this is its level list.
@@ -186,6 +187,7 @@ extension System {
         let levelRequest = LevelRequest(
             domainName: name(of: id), firstVirq: block.base, count: block.size, totalCount: block.request.count,
             type: block.request.type, affinities: block.affinities, allCPUs: present, device: block.device,
+            requesterID: block.requesterID,
             msixTableSize: block.msixTableSize, childHwirqs: childHwirqs)
         let grant = try withLevel(id, context: &context) { (domain, context) throws(ModelError) in
             let grant = try domain.allocate(levelRequest, context: context)

@@ -40,8 +40,9 @@ extension System {
         case .gicv3(let base, let spis, let mbi):
             try GICv3Domain.validate(spiCount: spis, mbiRanges: mbi)
             return .gicv3(GICv3Domain(distributorBase: base, spiCount: spis, mbiRanges: mbi, id: id))
-        case .gicv3ITS(let base):
-            return .gicv3ITS(GICv3ITSDomain(itsBase: base, cpuCount: cpus.count))
+        case .gicv3ITS(let base, let map):
+            try GICv3ITSDomain.validate(msiMap: map ?? [])
+            return .gicv3ITS(GICv3ITSDomain(itsBase: base, msiMap: map ?? [], cpuCount: cpus.count))
         case .gicv2m(let base, let spis):
             guard spis.count >= 1 else {
                 throw .invalidDomainConfiguration(kind: .gicv2m, member: "spiCount", reason: "a frame has at least one SPI")
@@ -54,8 +55,12 @@ extension System {
             }
             return .hypervVPCI(HyperVPCIDomain(activatePolicy: policy, protocolVersion: version,
                                                instanceID: instance, architecture: architecture))
-        case .pciMSI(let device, let tableSize):
+        case .pciMSI(let device, let tableSize, let alias):
             try PCIMSIDomain.validate(msixTableSize: tableSize)
+            if let alias, alias.segment != device.segment {
+                throw .invalidDomainConfiguration(kind: .pciMSI, member: "dmaAlias",
+                                                  reason: "the alias \(alias) is on another PCI segment than \(device); a bridge aliases devices of its own segment")
+            }
             if let existing = allDomains.first(where: { if case .pciMSI(let d) = $0.state { d.device == device } else { false } }) {
                 throw .deviceHasDomain(device: device, domain: existing.name)
             }
@@ -63,7 +68,7 @@ extension System {
                 throw .invalidDomainConfiguration(kind: .pciMSI, member: "parent",
                                                   reason: "a pci-msi domain on a gicv3 parent needs the GIC's MBI ranges, and \(domain(parent).name) has none")
             }
-            return .pciMSI(PCIMSIDomain(device: device, msixTableSize: tableSize))
+            return .pciMSI(PCIMSIDomain(device: device, msixTableSize: tableSize, dmaAlias: alias))
         }
     }
 

@@ -42,6 +42,14 @@ extension System {
                     }
                     if state.holdsReservation { reservations += 1 }
                 }
+                if case .gicv3ITS(let state) = level.state, case .gicv3ITS(let its)? = domains[level.domain.index]?.state {
+                    // The IRQ's device is served by an ITS device whose event and LPI are this IRQ's.
+                    guard let device = its.device(serving: irq.device), Int(state.eventID) < device.events.bitCount else {
+                        throw InvariantViolation("IRQ \(irq.virq): no ITS device of \(domains[level.domain.index]?.name.rawValue ?? "?") serves \(irq.device) with event \(state.eventID)")
+                    }
+                    try require(device.events[Int(state.eventID)] && level.hwirq.rawValue == device.lpiBase + state.eventID,
+                                "IRQ \(irq.virq): event \(state.eventID) is not its LPI \(level.hwirq) on DeviceID \(device.deviceID)")
+                }
                 if case .gicv3ITS(let state) = level.state, let cpu = state.collection {
                     try require(cpu.index < cpus.count, "IRQ \(irq.virq): LPI routed to CPU \(cpu), which does not exist")
                     if irq.managed {

@@ -16,6 +16,8 @@ public struct LevelView: Hashable, Sendable, Codable {
     public let hwirq: HardwareIRQ
     /// The irq_chip name Linux shows in /proc/interrupts for this level.
     public let chip: String
+    /// An ITS level: the DeviceID the device's MSIs carry to the ITS.
+    public let deviceID: UInt32?
 }
 
 /// The composed message of an IRQ with what it means.
@@ -41,10 +43,10 @@ extension DomainState {
         switch self {
         case .x86Vector(let d): .x86Vector(reservedVectors: d.reservedVectors)
         case .gicv3(let d): .gicv3(distributorBase: d.distributorBase, spis: d.spiCount, mbi: d.mbiRanges)
-        case .gicv3ITS(let d): .gicv3ITS(itsBase: d.itsBase)
+        case .gicv3ITS(let d): .gicv3ITS(itsBase: d.itsBase, msiMap: d.msiMap.isEmpty ? nil : d.msiMap)
         case .gicv2m(let d): .gicv2m(frameBase: d.frameBase, spis: d.spis)
         case .hypervVPCI(let d): .hypervVPCI(activatePolicy: d.activatePolicy, protocolVersion: d.protocolVersion, instanceID: d.instanceID)
-        case .pciMSI(let d): .pciMSI(device: d.device, msixTableSize: d.msixTableSize)
+        case .pciMSI(let d): .pciMSI(device: d.device, msixTableSize: d.msixTableSize, dmaAlias: d.dmaAlias)
         case .modifying: preconditionFailure("domain state observed while being modified")
         }
     }
@@ -85,7 +87,10 @@ extension System {
     public func hierarchy(of irq: IRQDescriptor) -> [LevelView] {
         irq.levels.map { level in
             let domain = domain(level.domain)
-            return LevelView(domain: domain.name, kind: domain.kind, hwirq: level.hwirq, chip: chipName(domain.kind, irq: irq))
+            var deviceID: UInt32?
+            if case .gicv3ITS(let its) = domain.state { deviceID = its.deviceIDs[irq.device] }
+            return LevelView(domain: domain.name, kind: domain.kind, hwirq: level.hwirq, chip: chipName(domain.kind, irq: irq),
+                             deviceID: deviceID)
         }
     }
 

@@ -348,6 +348,23 @@ public struct System: Hashable, Sendable {
     /// All live domains in creation order.
     public var allDomains: [Domain] { domains.compactMap { $0 } }
 
+    /// What a refused allocation can change for good, as the kernel's own failure paths do:
+    /// the x86 managed reservations (`irq_matrix_remove_managed` gives back the lowest unused
+    /// vector, not the one reserved) and the PCI devices sharing ITS devices. Equal before and
+    /// after a refused command means the command left nothing behind.
+    /// - Complexity: O(domains + ITS devices).
+    var residueFingerprint: UInt64 {
+        var fingerprint: UInt64 = 0
+        for case let domain? in domains {
+            switch domain.state {
+            case .x86Vector(let vectors): fingerprint ^= vectors.matrix.managedFingerprint
+            case .gicv3ITS(let its): fingerprint &+= UInt64(its.sharerCount) &* 0x9E37_79B9_7F4A_7C15
+            default: break
+            }
+        }
+        return fingerprint
+    }
+
     /// Lends the system, reached through a modify accessor, to a reader (see `World.withSystem`).
     mutating func borrowInPlace<R>(_ body: (borrowing System) throws(ModelError) -> R) throws(ModelError) -> R {
         try body(self)

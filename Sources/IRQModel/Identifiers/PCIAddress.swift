@@ -55,6 +55,12 @@ public struct PCIAddress: Hashable, Comparable, Sendable, Codable, CustomStringC
     /// under an identity msi-map.
     public var requesterID: UInt32 { UInt32(bus) << 8 | UInt32(devfn) }
 
+    /// A DeviceID or requester id as people read them: `0x` and at least four hex digits.
+    public static func hexDeviceID(_ id: UInt32) -> String {
+        let digits = String(id, radix: 16)
+        return "0x" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
     /// `DDDD:BB:DD.F` in lowercase hex: twelve bytes, so a small string (no allocation),
     /// written in place (every IRQ answer and every IRQ of a snapshot carries one).
     public var description: String {

@@ -22,6 +22,29 @@ public struct World: Hashable, Sendable {
     /// - Complexity: independent of the number of IRQs, except CPU hotplug (which visits every
     ///   IRQ, as `irq_migrate_all_off_this_cpu` does).
     public mutating func apply(_ command: Command) throws(ModelError) -> Outcome {
+        var residue = false
+        return try apply(command, leftResidue: &residue)
+    }
+
+    /// `apply(_:)`, saying whether a refused command nonetheless changed the world
+    /// (`leftResidue`): the kernel's failure paths that msid reproduces do not all undo
+    /// themselves bit for bit (a failed managed reservation releases the lowest unused managed
+    /// vector; a PCI device that joined a shared ITS device stays). Such a refusal must be
+    /// journaled like a success, or replay would rebuild another world. Only allocations can.
+    public mutating func apply(_ command: Command, leftResidue: inout Bool) throws(ModelError) -> Outcome {
+        leftResidue = false
+        if case .allocateIRQs(let name, let domain, let request) = command {
+            let index = try index(of: name)
+            let before = systems.values[index].residueFingerprint
+            do {
+                return try systems.values[index].transaction { (system) throws(ModelError) in
+                    .irqsAllocated(try system.allocateIRQs(through: domain, request))
+                }
+            } catch {
+                leftResidue = systems.values[index].residueFingerprint != before
+                throw error
+            }
+        }
         switch command {
         case .createSystem(let spec):
             guard systems[spec.name] == nil else { throw .systemExists(spec.name) }

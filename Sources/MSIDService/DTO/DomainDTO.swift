@@ -16,8 +16,12 @@ enum DomainDTO {
             object.set("distributorBase", .hex64(base))
             object.set("spis", .integer(spis))
             object.set("mbi", .array(mbi.map { .object([("spiBase", .integer($0.base)), ("spiCount", .integer($0.count))]) }))
-        case .gicv3ITS(let base):
+        case .gicv3ITS(let base, let map):
             object.set("itsBase", .hex64(base))
+            object.set("msiMap", .array((map ?? []).map { entry in
+                .object([("segment", .integer(entry.segment)), ("ridBase", .string(PCIAddress.hexDeviceID(entry.ridBase))),
+                         ("deviceIdBase", .string(PCIAddress.hexDeviceID(entry.deviceIDBase))), ("length", .integer(entry.length))])
+            }))
         case .gicv2m(let base, let spis):
             object.set("frameBase", .hex64(base))
             object.set("spiBase", .integer(spis.base))
@@ -26,9 +30,10 @@ enum DomainDTO {
             object.set("activatePolicy", .string(policy.rawValue))
             object.set("protocolVersion", .string(version.rawValue))
             object.set("instanceId", .string(instance.description))
-        case .pciMSI(let device, let tableSize):
+        case .pciMSI(let device, let tableSize, let alias):
             object.set("device", .string(device.description))
             object.set("msixTableSize", tableSize.map { .integer($0) } ?? .null)
+            object.set("dmaAlias", alias.map { .string($0.description) } ?? .null)
         }
         object.set("occupancy", occupancy(view.occupancy))
         return object.value
@@ -102,7 +107,26 @@ enum DomainDTO {
             configuration = .gicv3(distributorBase: base, spis: UInt32(spis), mbi: ranges)
         case .gicv3ITS:
             guard let base = try reader.address("itsBase") else { throw .missingMember(pointer: "/itsBase") }
-            configuration = .gicv3ITS(itsBase: base)
+            var map: [MSIMapEntry]?
+            if let entries = reader.value("msiMap") {
+                guard case .array(let elements) = entries else {
+                    throw .wrongType(pointer: "/msiMap", expected: "array", found: entries.typeName)
+                }
+                map = try elements.enumerated().map { (index, element) throws(RequestError) in
+                    let pointer = "/msiMap/\(index)"
+                    var entry = try ObjectReader(element, pointer: pointer)
+                    let segment = try entry.integer("segment", in: 0...0xFFFF) ?? 0
+                    guard let ridBase = try entry.address("ridBase") else { throw .missingMember(pointer: pointer + "/ridBase") }
+                    guard let deviceIDBase = try entry.address("deviceIdBase") else { throw .missingMember(pointer: pointer + "/deviceIdBase") }
+                    guard let length = try entry.integer("length", in: 1...0x1_0000) else { throw .missingMember(pointer: pointer + "/length") }
+                    try entry.finish()
+                    guard ridBase <= 0xFFFF else { throw .invalidValue(pointer: pointer + "/ridBase", reason: "a requester id has 16 bits") }
+                    guard deviceIDBase <= 0xFFFF_FFFF else { throw .invalidValue(pointer: pointer + "/deviceIdBase", reason: "a DeviceID has at most 32 bits") }
+                    return MSIMapEntry(segment: UInt16(segment), ridBase: UInt32(ridBase), deviceIDBase: UInt32(deviceIDBase),
+                                       length: UInt32(length))
+                }
+            }
+            configuration = .gicv3ITS(itsBase: base, msiMap: map?.isEmpty == true ? nil : map)
         case .gicv2m:
             guard let base = try reader.address("frameBase") else { throw .missingMember(pointer: "/frameBase") }
             guard let spiBase = try reader.integer("spiBase", in: 32...1019) else { throw .missingMember(pointer: "/spiBase") }
@@ -127,7 +151,14 @@ enum DomainDTO {
                 throw .invalidValue(pointer: "/device", reason: reason)
             }
             let tableSize = try reader.integer("msixTableSize", in: 1...2048).map { Int($0) }
-            configuration = .pciMSI(device: device, msixTableSize: tableSize)
+            var alias: PCIAddress?
+            if let text = try reader.string("dmaAlias") {
+                do { alias = try PCIAddress(parsing: text) } catch {
+                    guard case .invalidPCIAddress(_, let reason) = error else { throw .invalidValue(pointer: "/dmaAlias", reason: "\(error)") }
+                    throw .invalidValue(pointer: "/dmaAlias", reason: reason)
+                }
+            }
+            configuration = .pciMSI(device: device, msixTableSize: tableSize, dmaAlias: alias)
         }
         try reader.finish()
         return DomainSpec(name: name, parent: parent, configuration: configuration)

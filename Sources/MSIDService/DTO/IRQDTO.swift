@@ -42,8 +42,10 @@ enum IRQDTO {
             ("effectiveAffinity", .string(irq.effectiveCPU.map { CPUSet([$0]).cpulist } ?? "")),
             ("affinityBroken", .bool(irq.affinityBroken)),
             ("hierarchy", .array(facts.hierarchy.map { level in
-                .object([("domain", .string(level.domain.rawValue)), ("kind", .string(level.kind.rawValue)),
-                         ("hwirq", .integer(level.hwirq.rawValue)), ("chip", .string(level.chip))])
+                var members: [(String, JSONValue)] = [("domain", .string(level.domain.rawValue)), ("kind", .string(level.kind.rawValue)),
+                                                      ("hwirq", .integer(level.hwirq.rawValue)), ("chip", .string(level.chip))]
+                if let deviceID = level.deviceID { members.append(("deviceId", .string(PCIAddress.hexDeviceID(deviceID)))) }
+                return .object(members)
             })),
             ("msi", irq.message.map(message) ?? .null),
         ])
@@ -83,6 +85,7 @@ enum IRQDTO {
         for level in facts.hierarchy {
             out.beginObject()
             out.member("chip", level.chip)
+            if let deviceID = level.deviceID { out.member("deviceId", PCIAddress.hexDeviceID(deviceID)) }
             out.member("domain", level.domain.rawValue)
             out.member("hwirq", level.hwirq.rawValue)
             out.member("kind", level.kind.rawValue)

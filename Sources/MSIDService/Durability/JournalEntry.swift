@@ -1,10 +1,14 @@
 import IRQModel
 import SnapshotStore
 
-/// What one journal record holds: a model command that succeeded, or a whole new state
-/// (`PUT /v1/snapshot`). Payloads are JSON: `{"command":{...}}` or `{"replace":{...world...}}`.
+/// What one journal record holds: a model command that succeeded, a command the model refused
+/// that still changed the world (the kernel's own failure paths, see `World.apply(_:leftResidue:)`),
+/// or a whole new state (`PUT /v1/snapshot`). Payloads are JSON: `{"command":{...}}`,
+/// `{"refused":{...}}` or `{"replace":{...world...}}`.
 enum JournalEntry {
     case command(Command)
+    /// Replayed by applying the command again, which must be refused again.
+    case refused(Command)
     case replace(World)
 
     /// The record's payload, made ready outside any lock. msid's encoder escapes every control
@@ -22,6 +26,10 @@ enum JournalEntry {
                 bytes = (try? JSONStreamEncoder.encode(command, after: prefix)) ?? prefix + Array("null".utf8)
                 bytes.append(UInt8(ascii: "}"))
             }
+        case .refused(let command):
+            let prefix = Array(#"{"refused":"#.utf8)
+            bytes = (try? JSONStreamEncoder.encode(command, after: prefix)) ?? prefix + Array("null".utf8)
+            bytes.append(UInt8(ascii: "}"))
         case .replace(let world):
             bytes = SnapshotDocument.stateBytes(world, after: Array(#"{"replace":"#.utf8))
             bytes.append(UInt8(ascii: "}"))
@@ -39,7 +47,7 @@ enum JournalEntry {
             throw JournalEntryFailure(reason: "not JSON at byte \(error.offset): \(error.reason)")
         }
         guard case .object(let members) = value, members.count == 1, let member = members.first else {
-            throw JournalEntryFailure(reason: "expected an object with one member, \"command\" or \"replace\"")
+            throw JournalEntryFailure(reason: "expected an object with one member, \"command\", \"refused\" or \"replace\"")
         }
         switch member.key {
         case "command":
@@ -47,6 +55,12 @@ enum JournalEntry {
                 return .command(try JSONTreeDecoder.decode(Command.self, from: member.value))
             } catch {
                 throw JournalEntryFailure(reason: "the command does not decode: \(error)")
+            }
+        case "refused":
+            do {
+                return .refused(try JSONTreeDecoder.decode(Command.self, from: member.value))
+            } catch {
+                throw JournalEntryFailure(reason: "the refused command does not decode: \(error)")
             }
         case "replace":
             do throws(SnapshotDocument.Failure) {

@@ -111,6 +111,12 @@ public final class Persistence: Sendable {
                     do throws(ModelError) { _ = try world.apply(command) } catch {
                         throw JournalEntryFailure(reason: "the model refuses it: \(error)")
                     }
+                case .refused(let command):
+                    // Refused when it ran, with a change left behind; refused again here,
+                    // leaving the same change.
+                    if (try? world.apply(command)) != nil {
+                        throw JournalEntryFailure(reason: "a command refused when it ran succeeds on replay")
+                    }
                 case .replace(let state):
                     world = state
                 }

@@ -78,7 +78,9 @@ final class ServiceState: Sendable {
     }
 
     /// Applies a command durably and returns its outcome. A command the model refuses is not
-    /// journaled.
+    /// journaled, unless the refusal changed the world as the kernel's failure paths do
+    /// (`World.apply(_:leftResidue:)`): then a `refused` record keeps that change durable
+    /// before the refusal is answered.
     @discardableResult
     func apply(_ command: Command) throws(ServiceError) -> Outcome {
         try apply(command) { outcome, _ in outcome }
@@ -88,14 +90,20 @@ final class ServiceState: Sendable {
     /// from the system as the command left it (nil once deleted). `answer` builds a small view
     /// and cannot fail: the change is made by then.
     func apply<Answer: Sendable>(_ command: Command, answer: (Outcome, System?) -> Answer) throws(ServiceError) -> Answer {
-        try commit(.command(command)) { [limits] (world) throws(ServiceError) in
+        let result = try commit(.command(command), orWhenRefused: .refused(command)) { [limits] (world) throws(ServiceError) -> Result<Answer, ModelError> in
             do throws(StateLimits.Exceeded) { try limits.check(command, against: world) } catch { throw .stateLimit(error) }
+            var residue = false
             do throws(ModelError) {
-                let outcome = try world.apply(command)
-                return answer(outcome, world.systems[command.system])
+                let outcome = try world.apply(command, leftResidue: &residue)
+                return .success(answer(outcome, world.systems[command.system]))
             } catch {
-                throw .model(error)
+                guard residue else { throw .model(error) }
+                return .failure(error)
             }
+        }
+        switch result {
+        case .success(let answer): return answer
+        case .failure(let error): throw .model(error)
         }
     }
 
@@ -110,16 +118,34 @@ final class ServiceState: Sendable {
     /// The write path: encode the journal entry outside the lock; under it, change the world and
     /// append the record (same order for both); outside it, wait for the shared sync.
     private func commit<R: Sendable>(_ entry: JournalEntry, _ change: (inout World) throws(ServiceError) -> R) throws(ServiceError) -> R {
+        let result = try commit(entry, orWhenRefused: nil) { (world) throws(ServiceError) -> Result<R, ModelError> in .success(try change(&world)) }
+        switch result {
+        case .success(let value): return value
+        case .failure(let error): throw .model(error)  // never: the change above does not refuse
+        }
+    }
+
+    /// `commit(_:_:)` for a change that may be refused yet leave the world changed: a
+    /// `.failure` result is journaled as `refusal` (encoded under the lock, which is rare), and
+    /// is durable before the refusal is answered.
+    private func commit<R: Sendable>(_ entry: JournalEntry, orWhenRefused refusal: JournalEntry?,
+                                     _ change: (inout World) throws(ServiceError) -> Result<R, ModelError>)
+        throws(ServiceError) -> Result<R, ModelError> {
         let persistence = try writablePersistence()
         var payload: JournalPayload?
         if persistence != nil {
             do throws(JournalEntryFailure) { payload = try entry.payload() } catch { throw .storage(.internalFailure(error.reason)) }
         }
-        let (result, sequence) = try world.withLock { (world) throws(ServiceError) -> (R, UInt64?) in
+        let (result, sequence) = try world.withLock { (world) throws(ServiceError) -> (Result<R, ModelError>, UInt64?) in
             let result = try change(&world)
-            guard let persistence, let payload else { return (result, nil) }
+            guard let persistence else { return (result, nil) }
+            var record = payload
+            if case .failure = result, let refusal {
+                do throws(JournalEntryFailure) { record = try refusal.payload() } catch { throw .storage(.internalFailure(error.reason)) }
+            }
+            guard let record else { return (result, nil) }
             do throws(StoreError) {
-                return (result, try persistence.journal.append(payload))
+                return (result, try persistence.journal.append(record))
             } catch {
                 throw fail(error)
             }
