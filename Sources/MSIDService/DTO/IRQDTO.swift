@@ -17,11 +17,14 @@ enum IRQDTO {
         let irq: IRQDescriptor
         let affinity: CPUSet
         let hierarchy: [LevelView]
+        /// The x86 vector or the GIC INTID the IRQ is delivered as.
+        let target: RootTarget
 
         init(_ irq: IRQDescriptor, in system: System) {
             self.irq = irq
             affinity = irq.affinity ?? system.present
             hierarchy = system.hierarchy(of: irq)
+            target = system.rootTarget(of: irq)
         }
     }
 
@@ -48,7 +51,7 @@ enum IRQDTO {
                 return .object(members)
             })),
             ("msi", irq.message.map(message) ?? .null),
-        ])
+        ] + ViewDTO.target(facts.target))
     }
 
     /// One IRQ's answer (`GET`, activate, mask, ...): `irq(_:)` written straight to bytes, members
@@ -93,12 +96,14 @@ enum IRQDTO {
         }
         out.endArray()
         out.member("index", irq.index)
+        if let intid = facts.target.intid { out.member("intid", intid) }
         out.member("managed", irq.managed)
         out.member("managedShutdown", irq.managedShutdown)
         out.member("masked", irq.masked)
         out.key("msi")
         writeMessage(irq.message, to: &out)
         out.member("type", irq.type.rawValue)
+        if let vector = facts.target.vector { out.member("vector", vector.rawValue) }
         out.member("virq", irq.virq.rawValue)
         out.endObject()
     }

@@ -23,10 +23,21 @@ enum DomainHandlers {
         return context.json(.created, domain, headers: ["Location": "/v1/systems/\(system)/domains/\(spec.name)"])
     }
 
+    /// `GET .../domains[?view=tree]`: every domain, parents first; `view=tree` nests them from
+    /// the root (as text on `Accept: text/plain`).
     static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery(["view"])
         let name = try context.systemName()
-        let domains = try context.model { () throws(ModelError) in try context.state.read(name) { $0.domainViews.map(DomainDTO.domain) } }
-        return context.json(.ok, .object([("domains", .array(domains))]))
+        switch context.request.queryValue("view") {
+        case nil, "list":
+            let domains = try context.model { () throws(ModelError) in try context.state.read(name) { $0.domainViews.map(DomainDTO.domain) } }
+            return context.json(.ok, .object([("domains", .array(domains))]))
+        case "tree":
+            let views = try context.model { () throws(ModelError) in try context.state.read(name) { $0.domainViews } }
+            return context.prefersText ? context.text(ViewDTO.treeText(views)) : context.json(.ok, ViewDTO.tree(views))
+        case let other?:
+            throw .request(.invalidParameter(name: "view", reason: "\"\(other)\" is not a view; use list or tree"))
+        }
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {

@@ -1,0 +1,87 @@
+import MicroHTTP
+@testable import MSIDService
+import Testing
+
+/// The whole-system views: the interrupt table, one CPU, the domain tree, and the vector or
+/// INTID in the IRQ answer.
+@Suite("Whole-system views")
+struct ViewTests {
+    static func x86() -> Service {
+        let service = Service.inMemory
+        service.send(.post, "/v1/systems", #"{"name":"x","arch":"x86_64","cpus":4}"#)
+        service.send(.post, "/v1/systems/x/domains", #"{"name":"vector","kind":"x86-vector"}"#)
+        service.send(.post, "/v1/systems/x/domains", #"{"name":"vpci","kind":"hyperv-vpci","parent":"vector"}"#)
+        service.send(.post, "/v1/systems/x/domains", #"{"name":"nvme","kind":"pci-msi","parent":"vpci","device":"0000:00:04.0"}"#)
+        service.send(.post, "/v1/systems/x/domains/nvme/irqs", #"{"count":5,"type":"msix","managed":true,"preVectors":1}"#)
+        service.send(.post, "/v1/systems/x/irqs/25/mask")
+        return service
+    }
+
+    static func text(_ response: HTTPResponse) -> String { String(decoding: response.body, as: UTF8.self) }
+
+    @Test("the interrupt table for people: spread managed queues (CPUs 1, 3, 2, 0), the admin vector on 0x21")
+    func interruptTable() {
+        let response = Self.x86().send(.get, "/v1/systems/x/interrupts")
+        #expect(response.headers["Content-Type"] == "text/plain; charset=utf-8")
+        #expect(Self.text(response) == """
+            VIRQ  CPU  VECTOR  DEVICE        TYPE  INDEX  CHIPS                               FLAGS
+              24    0  0x21    0000:00:04.0  msix      0  PCI-MSIX > Hyper-V PCIe MSI > APIC  -
+              25    1  0x20    0000:00:04.0  msix      1  PCI-MSIX > Hyper-V PCIe MSI > APIC  masked,managed
+              26    3  0x20    0000:00:04.0  msix      2  PCI-MSIX > Hyper-V PCIe MSI > APIC  managed
+              27    2  0x20    0000:00:04.0  msix      3  PCI-MSIX > Hyper-V PCIe MSI > APIC  managed
+              28    0  0x20    0000:00:04.0  msix      4  PCI-MSIX > Hyper-V PCIe MSI > APIC  managed
+
+            """)
+    }
+
+    @Test("the interrupt table as JSON, filtered by device; unknown query parameters are refused by name")
+    func interruptJSON() {
+        let service = Self.x86()
+        var headers: HTTPHeaders = [:]
+        headers.add(name: "Accept", value: "application/json")
+        let response = service.responder.respond(to: HTTPRequest(method: .get, path: "/v1/systems/x/interrupts",
+                                                                 query: [("device", "0000:00:04.0")], headers: headers, body: []))
+        #expect(Self.text(response).hasPrefix(#"{"interrupts":[{"activated":true,"affinityBroken":false,"chips":["PCI-MSIX","Hyper-V PCIe MSI","APIC"],"cpu":0,"device":"0000:00:04.0","hwirqs":[0,24,24],"index":0,"managed":false,"managedShutdown":false,"masked":false,"type":"msix","vector":33,"virq":24}"#))
+        let unknown = service.responder.respond(to: HTTPRequest(method: .get, path: "/v1/systems/x/interrupts",
+                                                                query: [("cpu", "1")], headers: [:], body: []))
+        #expect(unknown.status == .badRequest)
+        #expect(Self.text(unknown).contains(#""parameter":"cpu""#))
+    }
+
+    @Test("one CPU: its counters, reserved managed vectors and the IRQs routed to it")
+    func cpuView() {
+        let service = Self.x86()
+        #expect(Self.text(service.send(.get, "/v1/systems/x/cpus/2")) == #"{"counts":{"interrupts":1,"lpis":0,"managed":1,"spis":0},"hwid":2,"id":2,"interrupts":[{"managed":true,"vector":32,"virq":27}],"node":0,"online":true,"vectors":{"allocated":1,"available":201,"managed":1,"managedAllocated":1,"reservedManaged":[]}}"#)
+        #expect(service.send(.get, "/v1/systems/x/cpus/4").status == .notFound)
+    }
+
+    @Test("the domain tree, as JSON and as text")
+    func tree() {
+        let service = Self.x86()
+        let json = service.responder.respond(to: HTTPRequest(method: .get, path: "/v1/systems/x/domains", query: [("view", "tree")],
+                                                             headers: [:], body: []))
+        #expect(Self.text(json) == #"{"tree":[{"allocatedIrqs":5,"children":[{"allocatedIrqs":5,"children":[{"allocatedIrqs":5,"children":[],"device":"0000:00:04.0","kind":"pci-msi","name":"nvme"}],"kind":"hyperv-vpci","name":"vpci"}],"kind":"x86-vector","name":"vector"}]}"#)
+        var headers: HTTPHeaders = [:]
+        headers.add(name: "Accept", value: "text/plain")
+        let text = service.responder.respond(to: HTTPRequest(method: .get, path: "/v1/systems/x/domains", query: [("view", "tree")],
+                                                             headers: headers, body: []))
+        #expect(Self.text(text) == "vector (x86-vector): 5 IRQs\n  vpci (hyperv-vpci): 5 IRQs\n    nvme (pci-msi 0000:00:04.0): 5 IRQs\n")
+        let bad = service.responder.respond(to: HTTPRequest(method: .get, path: "/v1/systems/x/domains", query: [("view", "forest")],
+                                                            headers: [:], body: []))
+        #expect(bad.status == .badRequest)
+    }
+
+    @Test("the IRQ answer names its vector (x86) or INTID (arm64)")
+    func irqTarget() {
+        #expect(Self.text(Self.x86().send(.get, "/v1/systems/x/irqs/24")).contains(#""vector":33,"virq":24"#))
+        let arm = Service.inMemory
+        arm.send(.post, "/v1/systems", #"{"name":"a","arch":"arm64","cpus":2}"#)
+        arm.send(.post, "/v1/systems/a/domains", #"{"name":"gic","kind":"gicv3","distributorBase":"0x08000000"}"#)
+        arm.send(.post, "/v1/systems/a/domains", #"{"name":"its","kind":"gicv3-its","parent":"gic","itsBase":"0x08080000"}"#)
+        arm.send(.post, "/v1/systems/a/domains", #"{"name":"nic","kind":"pci-msi","parent":"its","device":"0000:01:00.0"}"#)
+        arm.send(.post, "/v1/systems/a/domains/nic/irqs", #"{"count":1,"type":"msix"}"#)
+        let answer = Self.text(arm.send(.get, "/v1/systems/a/irqs/1"))
+        #expect(answer.contains(#""index":0,"intid":8192,"#))
+        #expect(answer.contains(#""deviceId":"0x0100""#))
+    }
+}
