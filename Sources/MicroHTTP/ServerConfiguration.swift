@@ -32,9 +32,43 @@ public struct ServerConfiguration: Sendable {
     /// The answer to a body over `maximumBodyBytes` (the argument is the limit).
     public var bodyTooLarge: @Sendable (Int) -> HTTPResponse = ServerConfiguration.defaultBodyTooLarge
 
+    /// The answer to a request refused before the responder sees it (a smuggling check of
+    /// `RequestFraming`, a request over its deadline): status and a one-line reason.
+    /// `Connection: close` is added to it.
+    public var refusal: @Sendable (HTTPStatus, String) -> HTTPResponse = ServerConfiguration.defaultRefusal
+
     public init() {}
 
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// An RFC 9457 problem with the generic `about:blank` type.
+    public static let defaultRefusal: @Sendable (HTTPStatus, String) -> HTTPResponse = { status, reason in
+        let title = switch status.rawValue {
+        case 400: "Bad Request"
+        case 408: "Request Timeout"
+        case 501: "Not Implemented"
+        case 503: "Service Unavailable"
+        default: "Refused"
+        }
+        return HTTPResponse(status: status, contentType: "application/problem+json",
+                            body: Array(#"{"detail":"\#(jsonEscaped(reason))","status":\#(status.rawValue),"title":"\#(title)","type":"about:blank"}"#.utf8))
+    }
+
+    /// `text` as the inside of a JSON string.
+    static func jsonEscaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 
     /// An RFC 9457 problem with the generic `about:blank` type.
     public static let defaultBodyTooLarge: @Sendable (Int) -> HTTPResponse = { limit in

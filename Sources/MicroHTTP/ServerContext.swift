@@ -8,6 +8,7 @@ final class ServerContext: Sendable {
     let maximumBodyBytes: Int
     let logSink: @Sendable (String) -> Void
     let bodyTooLarge: @Sendable (Int) -> HTTPResponse
+    let refusal: @Sendable (HTTPStatus, String) -> HTTPResponse
     /// Set when stopping: every response then carries `Connection: close`.
     let draining = Atomic<Bool>(false)
     /// Requests between their first callback and their completion.
@@ -20,6 +21,7 @@ final class ServerContext: Sendable {
         self.maximumBodyBytes = configuration.maximumBodyBytes
         self.logSink = configuration.logSink
         self.bodyTooLarge = configuration.bodyTooLarge
+        self.refusal = configuration.refusal
     }
 
     func log(_ line: String) {

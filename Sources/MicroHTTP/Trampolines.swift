@@ -13,18 +13,26 @@ enum Trampolines {
     /// call and released in `requestCompleted`.
     ///
     /// The first call arrives with the headers complete. Answering there would switch off
-    /// keep-alive (pitfall 1), so it only records the request, except for a rejection: a
-    /// declared body over the limit gets 413 at once, before it is read.
-    static let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, _, uploadData, uploadDataSize, requestContext in
+    /// keep-alive (pitfall 1), so it only records the request, except for a rejection: a head
+    /// that `RequestFraming` refuses gets its 400 (or 501) with `Connection: close`, and a
+    /// declared body over the limit gets 413, at once, before the body is read.
+    static let accessHandler: MHD_AccessHandlerCallback = { cls, connection, url, method, version, uploadData, uploadDataSize, requestContext in
         guard let cls, let connection, let uploadDataSize, let requestContext else { return .NO }
         let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
 
         guard let existing = requestContext.pointee else {
+            let fields = headerFields(of: connection)
             let state = RequestState(method: HTTPMethod(rawValue: method.map { String(cString: $0) } ?? ""),
                                      path: url.map { String(cString: $0) } ?? "/",
-                                     query: arguments(of: connection), headers: headers(of: connection))
+                                     query: arguments(of: connection), headers: HTTPHeaders(fields.map { (name: $0.name, value: $0.value) }))
             requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
             context.inFlight.add(1, ordering: .relaxed)
+            if let refused = RequestFraming.check(version: version.map { String(cString: $0) } ?? "", fields: fields) {
+                state.answered = true
+                var response = context.refusal(refused.status, refused.reason)
+                response.headers.set(name: "Connection", value: "close")
+                return queue(response, on: connection, context: context)
+            }
             if let declared = state.headers["Content-Length"].flatMap({ Int($0) }), declared > context.maximumBodyBytes {
                 state.answered = true
                 return queue(context.bodyTooLarge(context.maximumBodyBytes), on: connection, context: context)
@@ -84,13 +92,26 @@ enum Trampolines {
         return MHD_queue_response(connection, UInt32(clamping: response.status.rawValue), handle)
     }
 
-    /// Collects header fields through `MHD_get_connection_values`.
-    private static func headers(of connection: OpaquePointer) -> HTTPHeaders {
-        var fields = FieldList()
+    /// Collects header fields through `MHD_get_connection_values_n`, each with whether its
+    /// value lies in place after its name (not the case under obsolete line folding).
+    private static func headerFields(of connection: OpaquePointer) -> [RequestFraming.Field] {
+        var fields: [RequestFraming.Field] = []
         withUnsafeMutablePointer(to: &fields) { pointer in
-            _ = MHD_get_connection_values(connection, .HEADER_KIND, collectField, pointer)
+            _ = MHD_get_connection_values_n(connection, .HEADER_KIND, collectHeaderField, pointer)
         }
-        return HTTPHeaders(fields.items.map { (name: $0.name, value: $0.value ?? "") })
+        return fields
+    }
+
+    /// `MHD_KeyValueIteratorN`. Safe: `cls` points at an array on the caller's stack for the
+    /// duration of the synchronous `MHD_get_connection_values_n` call; `key` and `value` are
+    /// `key_size` and `value_size` bytes long.
+    private static let collectHeaderField: MHD_KeyValueIteratorN = { cls, _, key, keySize, value, valueSize in
+        guard let cls, let key else { return .YES }
+        let name = String(decoding: UnsafeRawBufferPointer(start: key, count: keySize), as: UTF8.self)
+        let text = value.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: valueSize), as: UTF8.self) } ?? ""
+        cls.assumingMemoryBound(to: [RequestFraming.Field].self).pointee
+            .append(RequestFraming.Field(name: name, value: text, inPlace: mhd_shim_field_in_place(key, keySize, value) != 0))
+        return .YES
     }
 
     /// Collects query arguments (percent-decoded by libmicrohttpd).
