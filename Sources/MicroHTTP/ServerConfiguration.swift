@@ -11,11 +11,29 @@ public struct ServerConfiguration: Sendable {
     /// Largest accepted request body; larger ones get 413 without being kept in memory.
     public var maximumBodyBytes: Int = 1 << 20
     /// Connections at once (0: libmicrohttpd's default, bounded by the file-descriptor limit).
+    /// When every regular slot is taken, libmicrohttpd stops accepting and further connections
+    /// wait in the kernel's listen backlog, except for `reservedConnections` more.
     public var connectionLimit: Int = 0
-    /// Connections at once from one IP address (0: unlimited).
+    /// Connections accepted beyond `connectionLimit` (when it is set) that may ask only for
+    /// `reservedPaths` (health checks): anything else gets 503, every answer closes the
+    /// connection, and the whole request must arrive within `reservedRequestSeconds`.
+    public var reservedConnections: Int = 0
+    /// The paths a reserve connection may ask for (exact match, e.g. `/healthz`).
+    public var reservedPaths: Set<String> = []
+    /// Seconds a reserve connection has to deliver its request.
+    public var reservedRequestSeconds: Int = 2
+    /// Connections at once from one IP address (0: unlimited). libmicrohttpd accepts and
+    /// closes at once, without an answer, a connection over it.
     public var perIPConnectionLimit: Int = 0
-    /// Seconds a connection may stay idle or slow before it is cut (0: never).
+    /// Seconds a connection may stay idle (nothing received or sent) before it is cut (0:
+    /// never). Restarts with every byte, so it does not stop a client that trickles.
     public var connectionTimeoutSeconds: Int = 30
+    /// Seconds a request has to arrive whole, request line, headers and body, before its
+    /// connection is cut (0: no deadline). Counted from the connection's accept for its first
+    /// request; for a later request on a keep-alive connection, from the end of the previous
+    /// answer plus `connectionTimeoutSeconds` of idle allowance. Sending the answer is not
+    /// counted.
+    public var requestTimeoutSeconds: Int = 60
     /// Per-connection memory for headers and buffers (0: libmicrohttpd's 32 KiB, which accepts
     /// headers of about 16 KB; larger get 431).
     public var connectionMemoryBytes: Int = 0

@@ -27,15 +27,18 @@ enum Trampolines {
                                      query: arguments(of: connection), headers: HTTPHeaders(fields.map { (name: $0.name, value: $0.value) }))
             requestContext.pointee = Unmanaged.passRetained(state).toOpaque()
             context.inFlight.add(1, ordering: .relaxed)
+            let link = connectionState(of: connection)
+            state.reserve = link?.reserve ?? false
             if let refused = RequestFraming.check(version: version.map { String(cString: $0) } ?? "", fields: fields) {
-                state.answered = true
-                var response = context.refusal(refused.status, refused.reason)
-                response.headers.set(name: "Connection", value: "close")
-                return queue(response, on: connection, context: context)
+                return answerEarly(context.refusal(refused.status, refused.reason), state: state, link: link, on: connection, context: context)
+            }
+            if state.reserve && !context.reservedPaths.contains(state.path) {
+                var response = context.refusal(.serviceUnavailable, "every regular connection slot is taken; only health checks are answered now")
+                response.headers.set(name: "Retry-After", value: "1")
+                return answerEarly(response, state: state, link: link, on: connection, context: context)
             }
             if let declared = state.headers["Content-Length"].flatMap({ Int($0) }), declared > context.maximumBodyBytes {
-                state.answered = true
-                return queue(context.bodyTooLarge(context.maximumBodyBytes), on: connection, context: context)
+                return answerEarly(context.bodyTooLarge(context.maximumBodyBytes), state: state, link: link, on: connection, context: context)
             }
             return .YES
         }
@@ -52,8 +55,49 @@ enum Trampolines {
         }
         guard !state.answered else { return .YES }
         state.answered = true
+        connectionState(of: connection)?.deadline.store(0, ordering: .relaxed)  // received whole: sending is not counted
         let response = state.oversize ? context.bodyTooLarge(context.maximumBodyBytes) : context.responder.respond(to: state.request)
-        return queue(response, on: connection, context: context)
+        return queue(response, on: connection, context: context, close: state.reserve)
+    }
+
+    /// Answers on the first call (a refusal): the connection closes after it, and the deadline
+    /// stops counting.
+    private static func answerEarly(_ response: HTTPResponse, state: RequestState, link: ConnectionState?, on connection: OpaquePointer,
+                                    context: ServerContext) -> MHD_Result {
+        state.answered = true
+        link?.deadline.store(0, ordering: .relaxed)
+        return queue(response, on: connection, context: context, close: true)
+    }
+
+    /// `MHD_NotifyConnectionCallback`: a connection starts (its `ConnectionState` is retained
+    /// into libmicrohttpd's socket context, with its first request's deadline, and a reserve
+    /// slot when the regular ones are taken) or closes (released, after `ConnectionWatch` has
+    /// forgotten it and perhaps taken a duplicate of the socket to linger on). Safe: `cls` is
+    /// the retained `ServerContext`; libmicrohttpd calls "closed" once per "started", before it
+    /// closes the socket.
+    static let notifyConnection: MHD_NotifyConnectionCallback = { cls, connection, socketContext, code in
+        guard let cls, let socketContext else { return }
+        let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+        if code.rawValue == MHD_ConnectionNotificationCode.CONNECTION_NOTIFY_STARTED.rawValue {
+            guard let connection else { return }
+            let open = context.openConnections.add(1, ordering: .relaxed).newValue
+            let reserve = context.connectionLimit > 0 && open > context.connectionLimit
+            let span = reserve ? context.reserveDeadline : context.requestDeadline
+            let state = ConnectionState(socket: mhd_shim_connection_fd(connection), reserve: reserve,
+                                        deadline: span > 0 ? ConnectionState.now() + span : 0)
+            socketContext.pointee = Unmanaged.passRetained(state).toOpaque()
+            context.watch.register(state)
+        } else if let raw = socketContext.pointee {
+            socketContext.pointee = nil
+            context.openConnections.subtract(1, ordering: .relaxed)
+            context.watch.closed(Unmanaged<ConnectionState>.fromOpaque(raw).takeRetainedValue())
+        }
+    }
+
+    /// The `ConnectionState` of `connection`. Safe: the socket context holds a retained one from
+    /// "started" to "closed", and access-handler calls happen in between.
+    private static func connectionState(of connection: OpaquePointer) -> ConnectionState? {
+        mhd_shim_socket_context(connection).map { Unmanaged<ConnectionState>.fromOpaque($0).takeUnretainedValue() }
     }
 
     /// `MHD_AcceptPolicyCallback`: every new connection is welcome until the server drains;
@@ -64,11 +108,17 @@ enum Trampolines {
     }
 
     /// `MHD_RequestCompletedCallback`: releases the request's state (retained on its first call).
-    static let requestCompleted: MHD_RequestCompletedCallback = { cls, _, requestContext, _ in
+    /// A keep-alive connection's next request gets its deadline from here: the idle allowance
+    /// plus the request deadline.
+    static let requestCompleted: MHD_RequestCompletedCallback = { cls, connection, requestContext, _ in
         guard let cls, let requestContext, let state = requestContext.pointee else { return }
+        let context = Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue()
+        if context.requestDeadline > 0, let connection, let link = connectionState(of: connection), !link.reserve {
+            link.deadline.store(ConnectionState.now() + context.idleAllowance + context.requestDeadline, ordering: .relaxed)
+        }
         Unmanaged<RequestState>.fromOpaque(state).release()
         requestContext.pointee = nil
-        Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue().inFlight.subtract(1, ordering: .relaxed)
+        context.inFlight.subtract(1, ordering: .relaxed)
     }
 
     /// `mhd_shim_log_line`: libmicrohttpd's error log, formatted by the shim.
@@ -77,7 +127,7 @@ enum Trampolines {
         Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue().log(String(cString: line))
     }
 
-    private static func queue(_ response: HTTPResponse, on connection: OpaquePointer, context: ServerContext) -> MHD_Result {
+    private static func queue(_ response: HTTPResponse, on connection: OpaquePointer, context: ServerContext, close: Bool = false) -> MHD_Result {
         let handle = response.body.withUnsafeBytes { bytes in
             mhd_shim_response_copying(bytes.baseAddress, bytes.count)
         }
@@ -86,7 +136,7 @@ enum Trampolines {
         for field in response.headers {
             _ = MHD_add_response_header(handle, field.name, field.value)
         }
-        if context.draining.load(ordering: .relaxed) {
+        if close || context.draining.load(ordering: .relaxed), response.headers["Connection"] == nil {
             _ = MHD_add_response_header(handle, "Connection", "close")
         }
         return MHD_queue_response(connection, UInt32(clamping: response.status.rawValue), handle)
