@@ -49,18 +49,7 @@ final class ConnectionWatch: Sendable {
 
     /// Starts the thread; false when it could not start (deadlines and lingering are then off).
     func start() -> Bool {
-        guard epoll >= 0 else { return false }
-        let box = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        let created = pthread_create(&handle, nil, { raw in
-            guard let raw else { return nil }
-            Unmanaged<ConnectionWatch>.fromOpaque(raw).takeRetainedValue().run()
-            return nil
-        }, box)
-        guard created == 0 else {
-            Unmanaged<ConnectionWatch>.fromOpaque(box).release()
-            return false
-        }
+        guard epoll >= 0, let handle = Trampolines.startThread(running: self) else { return false }
         thread.withLock { $0 = handle }
         return true
     }
@@ -116,7 +105,8 @@ final class ConnectionWatch: Sendable {
         lingered.add(1, ordering: .relaxed)
     }
 
-    private func run() {
+    /// The thread's loop, until `stop`.
+    func run() {
         var events = [epoll_event](repeating: epoll_event(), count: 64)
         var buffer = [UInt8](repeating: 0, count: 16 << 10)
         while !stopping.load(ordering: .relaxed) {

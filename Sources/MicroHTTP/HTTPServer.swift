@@ -45,6 +45,12 @@ public final class HTTPServer: Sendable {
     /// Connections closed with a lingering close (FIN, then the client's input drained) since the start.
     public var lingeringCloses: Int { context.watch.lingered.load(ordering: .relaxed) }
 
+    /// Bytes of large response bodies held for clients right now.
+    public var responseBytesHeld: Int { context.responseBytes.load(ordering: .relaxed) }
+
+    /// Large answers replaced by 503 because `responseBufferLimit` was spent, since the start.
+    public var responseBudgetRefusals: Int { context.budgetRefusals.load(ordering: .relaxed) }
+
     /// Requests being served right now.
     public var requestsInFlight: Int { context.inFlight.load(ordering: .relaxed) }
 

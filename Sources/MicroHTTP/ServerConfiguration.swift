@@ -34,6 +34,14 @@ public struct ServerConfiguration: Sendable {
     /// answer plus `connectionTimeoutSeconds` of idle allowance. Sending the answer is not
     /// counted.
     public var requestTimeoutSeconds: Int = 60
+    /// Bytes of large response bodies (`largeResponseBytes` or more each) that may be held at
+    /// once for clients still reading them. A large answer that would go over it, while others
+    /// are held, is replaced by 503 with `Retry-After: 5`; one larger than the whole limit is
+    /// still sent when it is alone. Bounds what slow or stalled readers can pin in memory.
+    public var responseBufferLimit: Int = 128 << 20
+    /// From this size a response body is sent from the responder's bytes without a copy and
+    /// counts against `responseBufferLimit`; smaller ones are copied and not counted.
+    public var largeResponseBytes: Int = 64 << 10
     /// Per-connection memory for headers and buffers (0: libmicrohttpd's 32 KiB, which accepts
     /// headers of about 16 KB; larger get 431).
     public var connectionMemoryBytes: Int = 0

@@ -22,6 +22,13 @@ final class ServerContext: Sendable {
     let requestDeadline: Int64
     let idleAllowance: Int64
     let reserveDeadline: Int64
+    /// Bodies this large or larger are sent from the Swift array and count against the budget.
+    let largeResponseBytes: Int
+    let responseBufferLimit: Int
+    /// Bytes of large bodies queued and not yet destroyed by libmicrohttpd.
+    let responseBytes = Atomic<Int>(0)
+    /// Large answers replaced by a 503 because the budget was spent.
+    let budgetRefusals = Atomic<Int>(0)
     /// Connections between libmicrohttpd's "started" and "closed" notifications.
     let openConnections = Atomic<Int>(0)
     /// The last lines libmicrohttpd logged (for start errors).
@@ -35,6 +42,8 @@ final class ServerContext: Sendable {
         self.refusal = configuration.refusal
         self.connectionLimit = configuration.reservedConnections > 0 ? configuration.connectionLimit : 0
         self.reservedPaths = configuration.reservedPaths
+        self.largeResponseBytes = max(1, configuration.largeResponseBytes)
+        self.responseBufferLimit = max(0, configuration.responseBufferLimit)
         self.requestDeadline = Int64(max(0, configuration.requestTimeoutSeconds)) * 1_000_000_000
         self.idleAllowance = Int64(max(0, configuration.connectionTimeoutSeconds)) * 1_000_000_000
         let reserve = Int64(max(1, configuration.reservedRequestSeconds)) * 1_000_000_000

@@ -1,4 +1,5 @@
 import CMicroHTTPD
+import Glibc
 import Synchronization
 
 /// The C callbacks libmicrohttpd calls, and the only place with `@convention(c)` and
@@ -121,15 +122,72 @@ enum Trampolines {
         context.inFlight.subtract(1, ordering: .relaxed)
     }
 
+    /// Starts the pthread running `watch.run()`. Safe: the watch is retained into the thread's
+    /// argument and released by the thread when `run` returns (or here, when no thread starts).
+    static func startThread(running watch: ConnectionWatch) -> pthread_t? {
+        let box = Unmanaged.passRetained(watch).toOpaque()
+        var handle = pthread_t()
+        let created = pthread_create(&handle, nil, { raw in
+            guard let raw else { return nil }
+            Unmanaged<ConnectionWatch>.fromOpaque(raw).takeRetainedValue().run()
+            return nil
+        }, box)
+        guard created == 0 else {
+            Unmanaged<ConnectionWatch>.fromOpaque(box).release()
+            return nil
+        }
+        return handle
+    }
+
+    /// `MHD_ContentReaderCallback` of a large body: copies the next piece of the bytes the
+    /// `ResponseBody` holds into libmicrohttpd's buffer (of the connection's pool, so bounded).
+    /// Safe: `cls` is the `ResponseBody` retained by `queue` until `releaseBody`.
+    static let readBody: MHD_ContentReaderCallback = { cls, position, buffer, capacity in
+        guard let cls, let buffer else { return MHD_CONTENT_READER_END_WITH_ERROR }
+        let body = Unmanaged<ResponseBody>.fromOpaque(cls).takeUnretainedValue()
+        return body.copy(from: Int(clamping: position), into: UnsafeMutableRawPointer(buffer), capacity: capacity)
+    }
+
+    /// `MHD_ContentReaderFreeCallback`: the response is destroyed; its bytes leave the budget.
+    static let releaseBody: MHD_ContentReaderFreeCallback = { cls in
+        guard let cls else { return }
+        Unmanaged<ResponseBody>.fromOpaque(cls).takeRetainedValue().release()
+    }
+
     /// `mhd_shim_log_line`: libmicrohttpd's error log, formatted by the shim.
     static let logLine: mhd_shim_log_line = { cls, line in
         guard let cls, let line else { return }
         Unmanaged<ServerContext>.fromOpaque(cls).takeUnretainedValue().log(String(cString: line))
     }
 
+    /// Queues `response`. A body of `largeResponseBytes` or more is not copied: libmicrohttpd
+    /// reads it from the Swift array piece by piece (`readBody`), and the bytes count against
+    /// the response budget until the response is destroyed; a body that does not fit while
+    /// others are held is replaced by a 503 (`Retry-After`), so slow or stalled readers cannot
+    /// hold more than `responseBufferLimit` bytes of answers between them.
     private static func queue(_ response: HTTPResponse, on connection: OpaquePointer, context: ServerContext, close: Bool = false) -> MHD_Result {
-        let handle = response.body.withUnsafeBytes { bytes in
-            mhd_shim_response_copying(bytes.baseAddress, bytes.count)
+        var response = response
+        var close = close
+        var large: ResponseBody?
+        if response.body.count >= context.largeResponseBytes {
+            if let body = ResponseBody.reserve(response.body, in: context) {
+                large = body
+            } else {
+                context.budgetRefusals.add(1, ordering: .relaxed)
+                response = context.refusal(.serviceUnavailable, "too many large answers are being sent to clients right now; try again shortly")
+                response.headers.set(name: "Retry-After", value: "5")
+                close = true
+            }
+        }
+        let handle: OpaquePointer?
+        if let large {
+            let retained = Unmanaged.passRetained(large).toOpaque()
+            handle = MHD_create_response_from_callback(UInt64(large.bytes.count), 32 << 10, readBody, retained, releaseBody)
+            if handle == nil { Unmanaged<ResponseBody>.fromOpaque(retained).takeRetainedValue().release() }
+        } else {
+            handle = response.body.withUnsafeBytes { bytes in
+                mhd_shim_response_copying(bytes.baseAddress, bytes.count)
+            }
         }
         guard let handle else { return .NO }
         defer { MHD_destroy_response(handle) }
