@@ -16,7 +16,7 @@ struct ResponseBudgetTests {
         let clock = ContinuousClock()
         let deadline = clock.now + .seconds(10)
         while server.responseBytesHeld == 0 && clock.now < deadline { usleep(10_000) }
-        #expect(server.responseBytesHeld == size)
+        #expect(server.responseBytesHeld >= size)
 
         let refused = try RawHTTPClient(port: server.boundPort, timeout: .seconds(20)).request("GET", "/big?bytes=\(size)")
         #expect(refused.status == 503)
