@@ -53,7 +53,9 @@ enum RequestFraming {
             if HTTPHeaders.sameName(field.name, "Content-Length") { lengths.append(field.value) }
             if HTTPHeaders.sameName(field.name, "Transfer-Encoding") { encodings.append(field.value) }
         }
-        if version == "HTTP/1.1" && hosts != 1 {
+        // HTTP/1.x after 1.0 is read as 1.1 (RFC 9110 §2.5); libmicrohttpd passes the version as sent.
+        let http10 = version == "HTTP/1.0"
+        if !http10 && hosts != 1 {
             return Refusal(status: .badRequest, reason: hosts == 0 ? "an HTTP/1.1 request needs a Host field" : "more than one Host field")
         }
         if Set(lengths).count > 1 {
@@ -63,8 +65,8 @@ enum RequestFraming {
         if !lengths.isEmpty {
             return Refusal(status: .badRequest, reason: "both Transfer-Encoding and Content-Length: the body's length is ambiguous")
         }
-        if version != "HTTP/1.1" {
-            return Refusal(status: .badRequest, reason: "Transfer-Encoding in an \(printable(version)) request")
+        if http10 {
+            return Refusal(status: .badRequest, reason: "Transfer-Encoding in an HTTP/1.0 request")
         }
         let codings = encodings.flatMap { $0.split(separator: ",", omittingEmptySubsequences: false) }
             .map { $0.trimmingOWS().lowercasedASCII() }

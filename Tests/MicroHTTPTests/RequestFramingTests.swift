@@ -85,6 +85,8 @@ struct RequestFramingTests {
         #expect(RequestFraming.check(version: "HTTP/1.0", fields: []) == nil)
         #expect(RequestFraming.check(version: "HTTP/1.1", fields: [host, F(name: "Transfer-Encoding", value: "chunked", inPlace: true)]) == nil)
         #expect(RequestFraming.check(version: "HTTP/1.1", fields: [host, F(name: "Transfer-Encoding", value: " chunked", inPlace: true)])?.status == .badRequest)
+        #expect(RequestFraming.check(version: "HTTP/1.2", fields: [host, F(name: "Transfer-Encoding", value: "chunked", inPlace: true)]) == nil)
+        #expect(RequestFraming.check(version: "HTTP/1.2", fields: [])?.status == .badRequest)
         #expect(RequestFraming.isToken("Content-Length"))
         #expect(!RequestFraming.isToken("Content-Length "))
         #expect(!RequestFraming.isToken("X:Y"))
