@@ -34,10 +34,25 @@ public final class RawHTTPClient {
     private var buffer: [UInt8] = []
     private let timeout: Duration
 
-    public init(port: UInt16, timeout: Duration = .seconds(10)) throws {
+    /// Connects to 127.0.0.1:`port` from `source` (any 127.0.0.0/8 address: loopback accepts
+    /// them all, which lets a test play clients at different addresses).
+    public init(port: UInt16, timeout: Duration = .seconds(10), source: String? = nil) throws {
         self.timeout = timeout
         socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard socket >= 0 else { throw Failure.connect(errno) }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                let code = errno
+                close(socket)
+                throw Failure.connect(code)
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -129,6 +144,28 @@ public final class RawHTTPClient {
             return true
         } catch {
             return false
+        }
+    }
+
+    /// How the server ended the connection, reading (and dropping) until it does.
+    public enum Ending: Equatable, Sendable {
+        /// FIN: every byte the server sent was delivered.
+        case endOfFile
+        /// RST: the server closed with input unread, and data in flight may have been lost.
+        case reset
+        /// Still open at the deadline.
+        case open
+    }
+
+    public func ending() -> Ending {
+        var descriptor = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            guard poll(&descriptor, 1, milliseconds) > 0 else { return .open }
+            let count = recv(socket, &chunk, chunk.count, 0)
+            if count > 0 { continue }
+            return count == 0 ? .endOfFile : .reset
         }
     }
 

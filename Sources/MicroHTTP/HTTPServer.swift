@@ -39,6 +39,18 @@ public final class HTTPServer: Sendable {
     /// new connections are closed unanswered.
     public var isDraining: Bool { context.draining.load(ordering: .relaxed) }
 
+    /// Requests cut at their whole-request deadline since the start.
+    public var requestsCutAtDeadline: Int { context.watch.deadlineCuts.load(ordering: .relaxed) }
+
+    /// Connections closed with a lingering close (FIN, then the client's input drained) since the start.
+    public var lingeringCloses: Int { context.watch.lingered.load(ordering: .relaxed) }
+
+    /// Bytes of large response bodies held for clients right now.
+    public var responseBytesHeld: Int { context.responseBytes.load(ordering: .relaxed) }
+
+    /// Large answers replaced by 503 because `responseBufferLimit` was spent, since the start.
+    public var responseBudgetRefusals: Int { context.budgetRefusals.load(ordering: .relaxed) }
+
     /// Requests being served right now.
     public var requestsInFlight: Int { context.inFlight.load(ordering: .relaxed) }
 
@@ -64,6 +76,7 @@ public final class HTTPServer: Sendable {
             MHD_stop_daemon(handle.daemon)
             alive = false
         }
+        context.watch.stop()
         handle.release()
     }
 
@@ -101,6 +114,7 @@ private final class DaemonHandle: @unchecked Sendable {
             }
         default: throw .incompleteTLSConfiguration
         }
+        guard context.watch.start() else { throw .startFailed(address: configuration.host, port: configuration.port, log: ["cannot start the connection watch thread"]) }
         let retained = Unmanaged.passRetained(context)
         let logger = UnsafeMutablePointer<mhd_shim_logger>.allocate(capacity: 1)
         logger.initialize(to: mhd_shim_logger(line: Trampolines.logLine, cls: retained.toOpaque()))
@@ -108,12 +122,14 @@ private final class DaemonHandle: @unchecked Sendable {
             var config = mhd_shim_config(
                 bind_address: host, port: configuration.port,
                 thread_pool_size: UInt32(clamping: max(1, configuration.threads)),
-                connection_limit: UInt32(clamping: max(0, configuration.connectionLimit)),
+                connection_limit: UInt32(clamping: configuration.connectionLimit > 0
+                                                    ? configuration.connectionLimit + max(0, configuration.reservedConnections) : 0),
                 per_ip_connection_limit: UInt32(clamping: max(0, configuration.perIPConnectionLimit)),
                 connection_timeout: UInt32(clamping: max(0, configuration.connectionTimeoutSeconds)),
                 connection_memory_limit: max(0, configuration.connectionMemoryBytes),
                 tls_certificate_pem: pems.first.map { UnsafePointer($0) },
-                tls_key_pem: pems.last.map { UnsafePointer($0) })
+                tls_key_pem: pems.last.map { UnsafePointer($0) },
+                notify_connection: Trampolines.notifyConnection, notify_connection_cls: retained.toOpaque())
             return mhd_shim_start(&config, Trampolines.acceptPolicy, retained.toOpaque(),
                                   Trampolines.accessHandler, retained.toOpaque(),
                                   Trampolines.requestCompleted, retained.toOpaque(), logger)
@@ -121,6 +137,7 @@ private final class DaemonHandle: @unchecked Sendable {
         guard let daemon else {
             let log = context.recentLogLines
             logger.deallocate()
+            context.watch.stop()
             retained.release()
             pems.forEach { $0.deallocate() }
             throw .startFailed(address: configuration.host, port: configuration.port, log: log)

@@ -15,7 +15,9 @@ public struct HTTPStatus: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let contentTooLarge = HTTPStatus(rawValue: 413)
     public static let unsupportedMediaType = HTTPStatus(rawValue: 415)
     public static let unprocessableContent = HTTPStatus(rawValue: 422)
+    public static let requestTimeout = HTTPStatus(rawValue: 408)
     public static let internalServerError = HTTPStatus(rawValue: 500)
+    public static let notImplemented = HTTPStatus(rawValue: 501)
     public static let serviceUnavailable = HTTPStatus(rawValue: 503)
     public static let insufficientStorage = HTTPStatus(rawValue: 507)
 

@@ -11,6 +11,8 @@ final class RequestState {
     private(set) var oversize = false
     /// A response was queued already (a rejection on the first call).
     var answered = false
+    /// The connection holds a reserve slot: only reserved paths, and it closes after the answer.
+    var reserve = false
 
     init(method: HTTPMethod, path: String, query: [(name: String, value: String?)], headers: HTTPHeaders) {
         self.method = method

@@ -11,11 +11,37 @@ public struct ServerConfiguration: Sendable {
     /// Largest accepted request body; larger ones get 413 without being kept in memory.
     public var maximumBodyBytes: Int = 1 << 20
     /// Connections at once (0: libmicrohttpd's default, bounded by the file-descriptor limit).
+    /// When every regular slot is taken, libmicrohttpd stops accepting and further connections
+    /// wait in the kernel's listen backlog, except for `reservedConnections` more.
     public var connectionLimit: Int = 0
-    /// Connections at once from one IP address (0: unlimited).
+    /// Connections accepted beyond `connectionLimit` (when it is set) that may ask only for
+    /// `reservedPaths` (health checks): anything else gets 503, every answer closes the
+    /// connection, and the whole request must arrive within `reservedRequestSeconds`.
+    public var reservedConnections: Int = 0
+    /// The paths a reserve connection may ask for (exact match, e.g. `/healthz`).
+    public var reservedPaths: Set<String> = []
+    /// Seconds a reserve connection has to deliver its request.
+    public var reservedRequestSeconds: Int = 2
+    /// Connections at once from one IP address (0: unlimited). libmicrohttpd accepts and
+    /// closes at once, without an answer, a connection over it.
     public var perIPConnectionLimit: Int = 0
-    /// Seconds a connection may stay idle or slow before it is cut (0: never).
+    /// Seconds a connection may stay idle (nothing received or sent) before it is cut (0:
+    /// never). Restarts with every byte, so it does not stop a client that trickles.
     public var connectionTimeoutSeconds: Int = 30
+    /// Seconds a request has to arrive whole, request line, headers and body, before its
+    /// connection is cut (0: no deadline). Counted from the connection's accept for its first
+    /// request; for a later request on a keep-alive connection, from the end of the previous
+    /// answer plus `connectionTimeoutSeconds` of idle allowance. Sending the answer is not
+    /// counted.
+    public var requestTimeoutSeconds: Int = 60
+    /// Bytes of large response bodies (`largeResponseBytes` or more each) that may be held at
+    /// once for clients still reading them. A large answer that would go over it, while others
+    /// are held, is replaced by 503 with `Retry-After: 5`; one larger than the whole limit is
+    /// still sent when it is alone. Bounds what slow or stalled readers can pin in memory.
+    public var responseBufferLimit: Int = 128 << 20
+    /// From this size a response body is sent from the responder's bytes without a copy and
+    /// counts against `responseBufferLimit`; smaller ones are copied and not counted.
+    public var largeResponseBytes: Int = 64 << 10
     /// Per-connection memory for headers and buffers (0: libmicrohttpd's 32 KiB, which accepts
     /// headers of about 16 KB; larger get 431).
     public var connectionMemoryBytes: Int = 0
@@ -32,9 +58,43 @@ public struct ServerConfiguration: Sendable {
     /// The answer to a body over `maximumBodyBytes` (the argument is the limit).
     public var bodyTooLarge: @Sendable (Int) -> HTTPResponse = ServerConfiguration.defaultBodyTooLarge
 
+    /// The answer to a request refused before the responder sees it (a smuggling check of
+    /// `RequestFraming`, a request over its deadline): status and a one-line reason.
+    /// `Connection: close` is added to it.
+    public var refusal: @Sendable (HTTPStatus, String) -> HTTPResponse = ServerConfiguration.defaultRefusal
+
     public init() {}
 
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// An RFC 9457 problem with the generic `about:blank` type.
+    public static let defaultRefusal: @Sendable (HTTPStatus, String) -> HTTPResponse = { status, reason in
+        let title = switch status.rawValue {
+        case 400: "Bad Request"
+        case 408: "Request Timeout"
+        case 501: "Not Implemented"
+        case 503: "Service Unavailable"
+        default: "Refused"
+        }
+        return HTTPResponse(status: status, contentType: "application/problem+json",
+                            body: Array(#"{"detail":"\#(jsonEscaped(reason))","status":\#(status.rawValue),"title":"\#(title)","type":"about:blank"}"#.utf8))
+    }
+
+    /// `text` as the inside of a JSON string.
+    static func jsonEscaped(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 
     /// An RFC 9457 problem with the generic `about:blank` type.
     public static let defaultBodyTooLarge: @Sendable (Int) -> HTTPResponse = { limit in

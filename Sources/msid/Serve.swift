@@ -41,12 +41,18 @@ struct Serve: ParsableCommand {
     // Limits.
     @Option(help: "Largest request body, bytes or with KiB/MiB (1MiB) (env MSID_MAX_BODY).")
     var maxBody: String?
-    @Option(help: "Connections at once (1000) (env MSID_MAX_CONNECTIONS).")
+    @Option(help: "Connections at once; when all are taken, new ones wait in the listen backlog, except for the reserve (1000) (env MSID_MAX_CONNECTIONS).")
     var maxConnections: Int?
-    @Option(help: "Connections at once from one IP address; 0 = no limit (0) (env MSID_MAX_CONNECTIONS_PER_IP).")
+    @Option(help: "Connections beyond --max-connections kept for /healthz and /readyz: other paths get 503 there, and each such connection has 2 s for its request and closes after one answer (16) (env MSID_RESERVED_CONNECTIONS).")
+    var reservedConnections: Int?
+    @Option(help: "Connections at once from one IP address; one more is closed at once, unanswered; 0 = no limit (64) (env MSID_MAX_CONNECTIONS_PER_IP).")
     var maxConnectionsPerIp: Int?
-    @Option(help: "Seconds a connection may idle or trickle before it is cut (30) (env MSID_CONNECTION_TIMEOUT).")
+    @Option(help: "Seconds a connection may stay silent (nothing received or sent) before it is cut; every byte restarts it, so it does not stop a client that trickles (30) (env MSID_CONNECTION_TIMEOUT).")
     var connectionTimeout: Int?
+    @Option(help: "Seconds a request has to arrive whole (request line, headers and body) before its connection is cut, however steadily it trickles; a keep-alive request gets --connection-timeout more for the wait before it; sending the answer is not counted; 0 = no deadline (60) (env MSID_REQUEST_TIMEOUT).")
+    var requestTimeout: Int?
+    @Option(help: "Memory for large answers (64 KiB or more each, such as GET /v1/snapshot) held for clients still reading them; one more while it is spent gets 503 with Retry-After (128MiB) (env MSID_MAX_RESPONSE_BUFFER).")
+    var maxResponseBuffer: String?
     @Option(help: "Memory per connection for the request line, headers and buffers; larger headers get 431 (32KiB) (env MSID_CONNECTION_MEMORY).")
     var connectionMemory: String?
     @Option(help: "Systems in the whole state (256) (env MSID_MAX_SYSTEMS).")
@@ -105,8 +111,12 @@ struct Serve: ParsableCommand {
         configuration.tlsKeyPath = settings.tlsKey
         configuration.maximumBodyBytes = settings.maxBodyBytes
         configuration.connectionLimit = settings.maxConnections
+        configuration.reservedConnections = settings.reservedConnections
+        configuration.reservedPaths = ["/healthz", "/readyz"]
         configuration.perIPConnectionLimit = settings.maxConnectionsPerIP
         configuration.connectionTimeoutSeconds = settings.connectionTimeoutSeconds
+        configuration.requestTimeoutSeconds = settings.requestTimeoutSeconds
+        configuration.responseBufferLimit = settings.maxResponseBufferBytes
         configuration.connectionMemoryBytes = settings.connectionMemoryBytes
         configuration.bodyTooLarge = ServiceResponder.bodyTooLarge(limit:)
         let libraryLogger = logger

@@ -18,8 +18,11 @@ struct Settings {
     var protectMetrics: Bool
     var maxBodyBytes: Int
     var maxConnections: Int
+    var reservedConnections: Int
     var maxConnectionsPerIP: Int
     var connectionTimeoutSeconds: Int
+    var requestTimeoutSeconds: Int
+    var maxResponseBufferBytes: Int
     var connectionMemoryBytes: Int
     var stateLimits: StateLimits
 
@@ -58,8 +61,12 @@ struct Settings {
         protectMetrics = try value(flags.protectMetrics ? true : nil, "MSID_PROTECT_METRICS", Settings.boolean) ?? false
         maxBodyBytes = try value(flags.maxBody, "MSID_MAX_BODY", { $0 }).map { try Settings.byteCount($0, "--max-body", in: 1...(1 << 30)) } ?? (1 << 20)
         maxConnections = try value(flags.maxConnections, "MSID_MAX_CONNECTIONS", { Int($0) }) ?? 1000
-        maxConnectionsPerIP = try value(flags.maxConnectionsPerIp, "MSID_MAX_CONNECTIONS_PER_IP", { Int($0) }) ?? 0
+        reservedConnections = try value(flags.reservedConnections, "MSID_RESERVED_CONNECTIONS", { Int($0) }) ?? 16
+        maxConnectionsPerIP = try value(flags.maxConnectionsPerIp, "MSID_MAX_CONNECTIONS_PER_IP", { Int($0) }) ?? 64
         connectionTimeoutSeconds = try value(flags.connectionTimeout, "MSID_CONNECTION_TIMEOUT", { Int($0) }) ?? 30
+        requestTimeoutSeconds = try value(flags.requestTimeout, "MSID_REQUEST_TIMEOUT", { Int($0) }) ?? 60
+        maxResponseBufferBytes = try value(flags.maxResponseBuffer, "MSID_MAX_RESPONSE_BUFFER", { $0 })
+            .map { try Settings.byteCount($0, "--max-response-buffer", in: (1 << 20)...(1 << 40)) } ?? (128 << 20)
         connectionMemoryBytes = try value(flags.connectionMemory, "MSID_CONNECTION_MEMORY", { $0 })
             .map { try Settings.byteCount($0, "--connection-memory", in: 4096...(1 << 24)) } ?? (32 << 10)
         stateLimits = StateLimits(
@@ -69,6 +76,8 @@ struct Settings {
         guard (1...1_000_000).contains(maxConnections) else { throw ValidationError("--max-connections must be 1 to 1000000, not \(maxConnections)") }
         guard (0...1_000_000).contains(maxConnectionsPerIP) else { throw ValidationError("--max-connections-per-ip must be 0 to 1000000, not \(maxConnectionsPerIP)") }
         guard (1...86_400).contains(connectionTimeoutSeconds) else { throw ValidationError("--connection-timeout must be 1 to 86400 seconds, not \(connectionTimeoutSeconds)") }
+        guard (0...86_400).contains(requestTimeoutSeconds) else { throw ValidationError("--request-timeout must be 0 to 86400 seconds, not \(requestTimeoutSeconds)") }
+        guard (0...10_000).contains(reservedConnections) else { throw ValidationError("--reserved-connections must be 0 to 10000, not \(reservedConnections)") }
         for (name, limit) in [("--max-systems", stateLimits.systems), ("--max-domains", stateLimits.domains), ("--max-irqs", stateLimits.irqs)] {
             guard limit >= 1 else { throw ValidationError("\(name) must be at least 1, not \(limit)") }
         }

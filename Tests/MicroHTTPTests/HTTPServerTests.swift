@@ -83,14 +83,22 @@ struct HTTPServerTests {
         #expect(try RawHTTPClient(port: server.boundPort).request("GET", "/after").status == 200)
     }
 
+    /// libmicrohttpd answers 400 and closes with the client's input unread; without a
+    /// lingering close the kernel then sends RST, which can destroy the 400 on its way (the
+    /// flaky failure of issue 14). A tail larger than libmicrohttpd's read buffer makes the
+    /// unread input certain, every round.
     @Test("a malformed request line is refused with 400 and the server keeps serving")
     func malformedRequestLine() throws {
         let server = try HTTPServerTests.server()
         defer { server.stop() }
-        let client = try RawHTTPClient(port: server.boundPort)
-        try client.send("THIS IS NOT HTTP\r\n\r\n")
-        let response = try client.readResponse()
-        #expect(response.status == 400)
+        let tail = [UInt8](repeating: UInt8(ascii: "x"), count: 128 << 10)
+        for round in 0..<20 {
+            let client = try RawHTTPClient(port: server.boundPort)
+            try client.send(Array("THIS IS NOT HTTP\r\n\r\n".utf8) + (round % 2 == 0 ? tail : []))
+            let response = try client.readResponse()
+            #expect(response.status == 400, "round \(round)")
+            #expect(client.ending() == .endOfFile, "round \(round): the connection was reset, not closed")
+        }
         #expect(try RawHTTPClient(port: server.boundPort).request("GET", "/ok").status == 200)
     }
 
