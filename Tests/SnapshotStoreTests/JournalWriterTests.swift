@@ -232,6 +232,33 @@ struct JournalWriterTests {
         #expect(try RecoveredJournal.read(directory: directory, after: 0).records.map(\.sequence) == [1, 2, 3, 4])
     }
 
+    @Test("recovery keeps a last record whose newline is damaged, and appending goes on after it")
+    func damagedLastTerminator() throws {
+        let directory = try scratchDirectory("terminator")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = Journal(directory: directory, nextSequence: 1)
+        for index in 1...3 { _ = try journal.append(payload(#"{"d":\#(index)}"#)) }
+        try journal.sync()
+        let path = directory + "/" + JournalSegment.name(start: 1)
+        var bytes = try #require(try FileSystem.read(path))
+        bytes[bytes.count - 1] = UInt8(ascii: "J")  // 0x0A with bit 6 flipped
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let recovered = try RecoveredJournal.read(directory: directory, after: 0)
+        #expect(recovered.records.map(\.sequence) == [1, 2, 3], "the acknowledged record 3 is kept")
+        #expect(recovered.tornTail == nil && recovered.lastSegmentEnd == 3)
+        #expect(recovered.damagedTerminators.map(\.path) == [path] && recovered.damagedTerminators.map(\.1.offset) == [bytes.count - 1])
+        try recovered.cutTornTail()
+        #expect(try FileSystem.read(path) == bytes, "nothing is cut")
+
+        let next = Journal(directory: directory, nextSequence: 4, appendingTo: recovered.lastSegment)
+        _ = try next.append(payload(#"{"d":4}"#))
+        try next.sync()
+        let again = try RecoveredJournal.read(directory: directory, after: 0)
+        #expect(again.records.map(\.sequence) == [1, 2, 3, 4])
+        #expect(again.records[2].payload == Array(#"{"d":3}"#.utf8))
+    }
+
     @Test("recovery: damage before the end, a missing record, or a torn record in an older segment is corruption")
     func corruption() throws {
         let directory = try scratchDirectory("corrupt")
