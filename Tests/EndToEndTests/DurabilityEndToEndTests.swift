@@ -140,6 +140,30 @@ struct DurabilityEndToEndTests {
         #expect(try DurabilityEndToEndTests.observe(third.port) == after)
     }
 
+    @Test("a snapshot.json with a flipped bit stops the start with exit 2 and says its checksum does not match")
+    func damagedSnapshot() throws {
+        let directory = try TemporaryDirectory(prefix: "msid-e2e-snapshot-flip")
+        defer { directory.remove() }
+        let first = try ServerProcess(dataDirectory: directory)
+        try DurabilityEndToEndTests.build(try RawHTTPClient(port: first.port))
+        #expect(first.stop().status == 0)
+        let path = directory.file("snapshot.json")
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let digit = try #require(bytes.firstIndex(of: UInt8(ascii: "2")))  // a digit of the state: a CPU, a vector...
+        bytes[digit] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            let refused = try ServerProcess(dataDirectory: directory)
+            refused.stop()
+            Issue.record("msid started on a damaged snapshot")
+        } catch let failure as ServerProcess.StartFailure {
+            #expect(failure.status == 2)
+            #expect(failure.standardError.contains("the snapshot \(path) cannot be used: its checksum does not match its bytes"))
+            #expect(failure.standardError.contains("nothing on disk was changed"))
+        }
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+    }
+
     @Test("a snapshot of an unknown format stops the start with exit 2")
     func unknownFormat() throws {
         let directory = try TemporaryDirectory(prefix: "msid-e2e-format")

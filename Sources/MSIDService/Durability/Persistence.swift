@@ -155,7 +155,8 @@ public final class Persistence: Sendable {
     func snapshot(capture: () -> (world: World, sequence: UInt64)) throws(StoreError) -> SnapshotInfo {
         try snapshotGate.withLock { _ throws(StoreError) -> SnapshotInfo in
             let (world, sequence) = capture()
-            let bytes = SnapshotDocument.encode(world, sequence: sequence)
+            var bytes = SnapshotDocument.encode(world, sequence: sequence)
+            SnapshotChecksum.seal(&bytes)
             try snapshotFile.replace(with: bytes)
             try journal.removeSegments(before: sequence + 1)
             return SnapshotInfo(sequence: sequence, bytes: bytes.count)

@@ -15,7 +15,7 @@ extension Problem {
             case .badEnvelope(let pointer, _), .badState(let pointer, _): extensions.append(("pointer", .string(pointer)))
             case .unknownFormat(let format): extensions.append(("format", .integer(format)))
             case .notJSON(let offset, _): extensions.append(("offset", .integer(offset)))
-            case .inconsistentState: break
+            case .inconsistentState, .checksumMismatch: break
             }
             self.init(.invalidSnapshot, "the snapshot was refused and the state is unchanged: \(failure)", extensions)
         case .internalFailure(let reason):
