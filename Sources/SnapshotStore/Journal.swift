@@ -126,6 +126,12 @@ public final class Journal: @unchecked Sendable {
     /// The sequence number of the last record appended (0 before any).
     public var lastSequence: UInt64 { monitor.withLock { state.nextSequence - 1 } }
 
+    /// The last record appended and the last record durable (written and synced), read
+    /// together; `durable <= appended`.
+    public var sequences: (appended: UInt64, durable: UInt64) {
+        monitor.withLock { (state.nextSequence - 1, state.durableSequence) }
+    }
+
     /// Records and bytes appended since the last rotation.
     public var sinceRotation: (records: Int, bytes: Int) { monitor.withLock { (state.recordsSinceRotation, state.bytesSinceRotation) } }
 

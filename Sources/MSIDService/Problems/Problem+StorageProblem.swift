@@ -9,6 +9,9 @@ extension Problem {
                       [("cause", .string(reason))])
         case .persistenceDisabled:
             self.init(.persistenceDisabled, "this service keeps its state in memory only; there is no data directory to snapshot to")
+        case .durableReadInMemory:
+            self.init(.persistenceDisabled, "this service keeps its state in memory only: no read can be durable (consistency=durable)",
+                      [("parameter", .string("consistency"))])
         case .invalidSnapshot(let failure):
             var extensions: [(key: String, value: JSONValue)] = []
             switch failure {
