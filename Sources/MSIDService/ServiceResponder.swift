@@ -22,7 +22,8 @@ public struct ServiceOptions: Sendable {
 /// msid's HTTP face: access control, the routing table over the shared state, metrics, and one
 /// structured log line per request (at info level; 5xx answers at error level, with the
 /// problem's detail as the cause). Every answer carries `X-Request-ID`: the client's, when it
-/// sent a usable one, or one made here.
+/// sent a usable one, or one made here; and, once the state is recovered from a data
+/// directory, `MSID-Applied-Sequence` and `MSID-Durable-Sequence` (see `ReadConsistency`).
 public struct ServiceResponder: HTTPResponder {
     private let logger: Logger
     private let router: Router
@@ -52,6 +53,12 @@ public struct ServiceResponder: HTTPResponder {
         let clock = ContinuousClock()
         let started = clock.now
         var (response, route) = answer(request)
+        // Read after the answer was made: it reflects no record after `applied` (a durable read
+        // set the headers already, to the record its barrier waited for).
+        if response.headers[ServiceResponder.appliedSequenceHeader] == nil, let (applied, durable) = state.sequences {
+            response.headers.set(name: ServiceResponder.appliedSequenceHeader, value: String(applied))
+            response.headers.set(name: ServiceResponder.durableSequenceHeader, value: String(durable))
+        }
         let duration = clock.now - started
         let requestID = RequestIDSource.usable(request.headers["X-Request-ID"]) ?? requestIDs.next()
         response.headers.set(name: "X-Request-ID", value: requestID)
@@ -136,6 +143,11 @@ public struct ServiceResponder: HTTPResponder {
             return "no final snapshot: \(error)"
         }
     }
+
+    /// The last journal record applied when the answer was made.
+    public static let appliedSequenceHeader = "MSID-Applied-Sequence"
+    /// The last journal record on disk when the answer left.
+    public static let durableSequenceHeader = "MSID-Durable-Sequence"
 
     /// The routing table.
     static let routes: [Route] = OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes

@@ -33,6 +33,9 @@ public final class Journal: @unchecked Sendable {
     /// Records waiting for the leader, by segment.
     private struct Chunk {
         let segment: UInt64
+        /// The sequence of the chunk's first record: when it is the segment's start, the chunk
+        /// begins the segment and may create its file; otherwise the file must exist.
+        let first: UInt64
         var bytes: [UInt8] = []
         var records = 0
     }
@@ -123,6 +126,12 @@ public final class Journal: @unchecked Sendable {
     /// The sequence number of the last record appended (0 before any).
     public var lastSequence: UInt64 { monitor.withLock { state.nextSequence - 1 } }
 
+    /// The last record appended and the last record durable (written and synced), read
+    /// together; `durable <= appended`.
+    public var sequences: (appended: UInt64, durable: UInt64) {
+        monitor.withLock { (state.nextSequence - 1, state.durableSequence) }
+    }
+
     /// Records and bytes appended since the last rotation.
     public var sinceRotation: (records: Int, bytes: Int) { monitor.withLock { (state.recordsSinceRotation, state.bytesSinceRotation) } }
 
@@ -142,7 +151,7 @@ public final class Journal: @unchecked Sendable {
             let sequence = state.nextSequence
             state.nextSequence += 1
             if state.pending.last?.segment != state.currentSegment {
-                state.pending.append(Chunk(segment: state.currentSegment))
+                state.pending.append(Chunk(segment: state.currentSegment, first: sequence))
             }
             let before = state.pending[state.pending.count - 1].bytes.count
             JournalRecord.appendLine(sequence: sequence, payload: payload.bytes, payloadState: payload.crcState,
@@ -261,7 +270,7 @@ public final class Journal: @unchecked Sendable {
                     try finish(old)
                     file = nil
                 }
-                file = try open(segment: chunk.segment)
+                file = try open(segment: chunk.segment, create: chunk.first == chunk.segment)
             }
             guard let current = file else { continue }
             try syscalls.writeAll(current.fd, chunk.bytes, path: current.path)
@@ -286,10 +295,15 @@ public final class Journal: @unchecked Sendable {
         if segment.needsDirectorySync { try syncDirectory() }
     }
 
-    private func open(segment start: UInt64) throws(StoreError) -> OpenSegment {
+    /// Opens a segment to append to. Only a chunk that begins the segment (`create`) may
+    /// create its file: re-creating a segment that already held records would give a file
+    /// whose first record is not the one its name says, which the next start refuses. Such a
+    /// segment missing is a failure here (ENOENT), never a silently wrong file.
+    private func open(segment start: UInt64, create: Bool) throws(StoreError) -> OpenSegment {
         let path = directory + "/" + JournalSegment.name(start: start)
         let existed = FileSystem.exists(path)
-        let fd = try syscalls.check("open", path) { syscalls.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600) }
+        let flags = O_WRONLY | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0)
+        let fd = try syscalls.check("open", path) { syscalls.open(path, flags, 0o600) }
         return OpenSegment(start: start, fd: fd, path: path, needsDirectorySync: !existed)
     }
 
@@ -301,7 +315,14 @@ public final class Journal: @unchecked Sendable {
 
     /// Deletes the segments whose records all precede `sequence` (those a snapshot covering
     /// `sequence - 1` made redundant); the current segment is never among them.
+    ///
+    /// Order: first every record before `sequence` is made durable, then the files go. A record
+    /// still buffered for an old segment (the first flush after a restart, which has not opened
+    /// its segment yet) would otherwise open that segment after its deletion and re-create it
+    /// holding only the records from its own on (issue 14, item 7). Once they are durable no
+    /// flush touches an old segment again: later records go to the segment `rotate` started.
     public func removeSegments(before sequence: UInt64) throws(StoreError) {
+        if sequence > 0 { try waitUntilDurable(sequence - 1) }
         let current = monitor.withLock { state.currentSegment }
         for segment in try JournalSegment.list(in: directory) where segment.start < sequence && segment.start < current {
             _ = try syscalls.check("unlink", segment.path) { syscalls.unlink(segment.path) }

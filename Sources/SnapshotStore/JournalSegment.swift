@@ -45,6 +45,9 @@ public struct RecoveredJournal: Sendable {
     public let lastSequence: UInt64
     /// The sequence of the last whole record in the last segment (its start - 1 when empty).
     public let lastSegmentEnd: UInt64?
+    /// Records kept although their terminator is not a newline (`JournalReader.read`), by
+    /// segment path: recovery warns about each.
+    public let damagedTerminators: [(path: String, JournalReader.DamagedTerminator)]
 
     /// Reads every segment in `directory`, keeping the records after `covered` (the sequence
     /// the snapshot covers). Throws `.corruptJournal` for a damaged record that is not a torn
@@ -55,9 +58,11 @@ public struct RecoveredJournal: Sendable {
         var expected = covered + 1
         var tornTail: TornTail?
         var lastSegmentEnd: UInt64?
+        var damagedTerminators: [(path: String, JournalReader.DamagedTerminator)] = []
         for (index, segment) in segments.enumerated() {
             let bytes = try FileSystem.read(segment.path) ?? []
             let result = JournalReader.read(bytes)
+            damagedTerminators += result.damagedTerminators.map { (segment.path, $0) }
             switch result.ending {
             case .clean:
                 break
@@ -85,7 +90,7 @@ public struct RecoveredJournal: Sendable {
             }
         }
         return RecoveredJournal(records: records, lastSegment: segments.last, tornTail: tornTail, lastSequence: expected - 1,
-                                lastSegmentEnd: lastSegmentEnd)
+                                lastSegmentEnd: lastSegmentEnd, damagedTerminators: damagedTerminators)
     }
 
     /// Cuts the torn tail off the last segment (and syncs it), so appending goes on after the

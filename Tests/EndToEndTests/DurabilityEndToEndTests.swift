@@ -110,6 +110,60 @@ struct DurabilityEndToEndTests {
         #expect(systems.contains(#""name":"vector""#) && !systems.contains(#""name":"vpci""#), "records 1-2 kept, 3 on cut")
     }
 
+    @Test("the last journal record with its newline damaged is kept: the acknowledged mutation survives the restart")
+    func damagedLastNewline() throws {
+        let directory = try TemporaryDirectory(prefix: "msid-e2e-newline")
+        defer { directory.remove() }
+        let first = try ServerProcess(dataDirectory: directory)
+        try DurabilityEndToEndTests.build(try RawHTTPClient(port: first.port))
+        let before = try DurabilityEndToEndTests.observe(first.port)
+        first.kill()
+
+        let segment = directory.file("journal-00000000000000000001.log")
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: segment)))
+        #expect(bytes.last == 0x0A)
+        bytes[bytes.count - 1] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: segment))
+
+        let second = try ServerProcess(arguments: ["--log-level", "warning"], dataDirectory: directory)
+        #expect(second.standardOutput.contains("6 journal records replayed"))
+        #expect(try DurabilityEndToEndTests.observe(second.port) == before, "the affinity move of record 6 is there")
+        let moved = try RawHTTPClient(port: second.port).request("PUT", "/v1/systems/x86/irqs/25/affinity", json: #"{"cpus":"3"}"#)
+        #expect(moved.status == 200)
+        let after = try DurabilityEndToEndTests.observe(second.port)
+        second.kill()
+        #expect(second.standardError.contains("journal record 6 in \(segment) ends in byte 0xb at offset \(bytes.count - 1)"))
+
+        let third = try ServerProcess(dataDirectory: directory)
+        defer { third.stop() }
+        #expect(third.standardOutput.contains("7 journal records replayed"))
+        #expect(try DurabilityEndToEndTests.observe(third.port) == after)
+    }
+
+    @Test("a snapshot.json with a flipped bit stops the start with exit 2 and says its checksum does not match")
+    func damagedSnapshot() throws {
+        let directory = try TemporaryDirectory(prefix: "msid-e2e-snapshot-flip")
+        defer { directory.remove() }
+        let first = try ServerProcess(dataDirectory: directory)
+        try DurabilityEndToEndTests.build(try RawHTTPClient(port: first.port))
+        #expect(first.stop().status == 0)
+        let path = directory.file("snapshot.json")
+        var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let digit = try #require(bytes.firstIndex(of: UInt8(ascii: "2")))  // a digit of the state: a CPU, a vector...
+        bytes[digit] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        do {
+            let refused = try ServerProcess(dataDirectory: directory)
+            refused.stop()
+            Issue.record("msid started on a damaged snapshot")
+        } catch let failure as ServerProcess.StartFailure {
+            #expect(failure.status == 2)
+            #expect(failure.standardError.contains("the snapshot \(path) cannot be used: its checksum does not match its bytes"))
+            #expect(failure.standardError.contains("nothing on disk was changed"))
+        }
+        #expect(Array(try Data(contentsOf: URL(fileURLWithPath: path))) == bytes)
+    }
+
     @Test("a snapshot of an unknown format stops the start with exit 2")
     func unknownFormat() throws {
         let directory = try TemporaryDirectory(prefix: "msid-e2e-format")

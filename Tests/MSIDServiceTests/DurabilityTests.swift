@@ -23,10 +23,10 @@ struct Service {
     static var inMemory: Service { Service(responder: ServiceResponder(logger: Logger(label: "test"))) }
 
     @discardableResult
-    func send(_ method: HTTPMethod, _ path: String, _ json: String? = nil) -> HTTPResponse {
+    func send(_ method: HTTPMethod, _ path: String, _ json: String? = nil, query: [(name: String, value: String?)] = []) -> HTTPResponse {
         var headers: HTTPHeaders = [:]
         if json != nil { headers.add(name: "Content-Type", value: "application/json") }
-        return responder.respond(to: HTTPRequest(method: method, path: path, headers: headers, body: Array((json ?? "").utf8)))
+        return responder.respond(to: HTTPRequest(method: method, path: path, query: query, headers: headers, body: Array((json ?? "").utf8)))
     }
 
     /// The state as a snapshot document's `state` member (the sequence left out).

@@ -25,6 +25,19 @@ struct CRC32CTests {
         }
     }
 
+    @Test("eight bytes at a time (contiguous bytes) agrees with one at a time (any sequence), at every length and offset")
+    func slicingAgreesWithBytewise() {
+        let bytes = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 151 &+ 7) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: bytes.count, by: 7) {
+                let slice = bytes[start..<end]
+                let bytewise = CRC32C.update(CRC32C.start, with: slice.lazy.map { $0 })
+                #expect(CRC32C.update(CRC32C.start, with: slice) == bytewise, "\(start)..<\(end)")
+                #expect(CRC32C.update(0x1234_5678, with: Array(slice)) == CRC32C.update(0x1234_5678, with: slice.lazy.map { $0 }))
+            }
+        }
+    }
+
     @Test("a flipped bit changes the checksum")
     func detectsFlips() {
         let bytes = Array("snapshot".utf8)

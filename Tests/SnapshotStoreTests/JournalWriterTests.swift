@@ -145,6 +145,54 @@ struct JournalWriterTests {
         #expect(try RecoveredJournal.read(directory: directory, after: 0).records.count == 8)
     }
 
+    @Test("removing covered segments first waits for their buffered records, so no flush re-creates a deleted segment")
+    func removeWaitsForPendingRecords() throws {
+        let directory = try scratchDirectory("remove")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = Journal(directory: directory, nextSequence: 1)
+        for _ in 0..<4 { _ = try journal.append(payload("{}")) }
+        try journal.sync()
+        // A restart: the journal goes on in segment 1, whose file it has not opened yet.
+        let gate = SyncGate()
+        let restarted = Journal(directory: directory, nextSequence: 5, appendingTo: try JournalSegment.list(in: directory).first,
+                                syscalls: gate.syscalls)
+        let fifth = try restarted.append(payload("{}"))
+        #expect(restarted.rotate() == 5)
+        let removed = Mutex(false)
+        Thread {
+            try? restarted.removeSegments(before: 6)
+            removed.withLock { $0 = true }
+        }.start()
+        // The removal leads the flush of record 5 (and waits in its sync), or, were it not to
+        // wait, returns at once.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while gate.waiting == 0 && !removed.withLock({ $0 }) && ContinuousClock.now < deadline { usleep(1_000) }
+        #expect(!removed.withLock { $0 }, "segment 1 is not deleted while record 5 is on its way to it")
+        gate.open()
+        while !removed.withLock({ $0 }) { usleep(1_000) }
+        try restarted.waitUntilDurable(fifth)
+        #expect(try JournalSegment.list(in: directory).isEmpty)
+        _ = try restarted.append(payload("{}"))
+        try restarted.sync()
+        #expect(try JournalSegment.list(in: directory).map(\.start) == [6])
+        #expect(try RecoveredJournal.read(directory: directory, after: 5).records.map(\.sequence) == [6])
+    }
+
+    @Test("a flush never re-creates a segment that held earlier records: a missing one fails the journal")
+    func missingSegmentIsNotRecreated() throws {
+        let directory = try scratchDirectory("missing")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = Journal(directory: directory, nextSequence: 1)
+        for _ in 0..<2 { _ = try journal.append(payload("{}")) }
+        try journal.sync()
+        let segment = try #require(try JournalSegment.list(in: directory).first)
+        let restarted = Journal(directory: directory, nextSequence: 3, appendingTo: segment)
+        try FileManager.default.removeItem(atPath: segment.path)
+        let third = try restarted.append(payload("{}"))
+        #expect(throws: StoreError.systemCall(name: "open", path: segment.path, errno: ENOENT)) { try restarted.waitUntilDurable(third) }
+        #expect(!FileSystem.exists(segment.path), "no file whose first record (3) is not the one its name says (1)")
+    }
+
     @Test("a failed sync fails every waiter and every later append, for good")
     func failedSync() throws {
         let directory = try scratchDirectory("fail")
@@ -182,6 +230,33 @@ struct JournalWriterTests {
         _ = try next.append(payload(#"{"a":4}"#))
         try next.sync()
         #expect(try RecoveredJournal.read(directory: directory, after: 0).records.map(\.sequence) == [1, 2, 3, 4])
+    }
+
+    @Test("recovery keeps a last record whose newline is damaged, and appending goes on after it")
+    func damagedLastTerminator() throws {
+        let directory = try scratchDirectory("terminator")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = Journal(directory: directory, nextSequence: 1)
+        for index in 1...3 { _ = try journal.append(payload(#"{"d":\#(index)}"#)) }
+        try journal.sync()
+        let path = directory + "/" + JournalSegment.name(start: 1)
+        var bytes = try #require(try FileSystem.read(path))
+        bytes[bytes.count - 1] = UInt8(ascii: "J")  // 0x0A with bit 6 flipped
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+
+        let recovered = try RecoveredJournal.read(directory: directory, after: 0)
+        #expect(recovered.records.map(\.sequence) == [1, 2, 3], "the acknowledged record 3 is kept")
+        #expect(recovered.tornTail == nil && recovered.lastSegmentEnd == 3)
+        #expect(recovered.damagedTerminators.map(\.path) == [path] && recovered.damagedTerminators.map(\.1.offset) == [bytes.count - 1])
+        try recovered.cutTornTail()
+        #expect(try FileSystem.read(path) == bytes, "nothing is cut")
+
+        let next = Journal(directory: directory, nextSequence: 4, appendingTo: recovered.lastSegment)
+        _ = try next.append(payload(#"{"d":4}"#))
+        try next.sync()
+        let again = try RecoveredJournal.read(directory: directory, after: 0)
+        #expect(again.records.map(\.sequence) == [1, 2, 3, 4])
+        #expect(again.records[2].payload == Array(#"{"d":3}"#.utf8))
     }
 
     @Test("recovery: damage before the end, a missing record, or a torn record in an older segment is corruption")

@@ -124,6 +124,9 @@ public final class Persistence: Sendable {
                 throw .replay(sequence: record.sequence, reason: error.reason)
             }
         }
+        for (path, damaged) in journal.damagedTerminators {
+            logger.warning("journal record \(damaged.sequence) in \(path) ends in byte 0x\(String(damaged.byte, radix: 16)) at offset \(damaged.offset), not a newline; its length and checksum are good, so it is kept")
+        }
         if let torn = journal.tornTail {
             logger.warning("cut a torn last journal record: \(torn.path) keeps \(torn.validLength) of \(torn.length) bytes")
             do throws(StoreError) { try journal.cutTornTail(syscalls: syscalls) } catch { throw .store(error) }
@@ -158,7 +161,8 @@ public final class Persistence: Sendable {
     func snapshot(capture: () -> (world: World, sequence: UInt64)) throws(StoreError) -> SnapshotInfo {
         try snapshotGate.withLock { _ throws(StoreError) -> SnapshotInfo in
             let (world, sequence) = capture()
-            let bytes = SnapshotDocument.encode(world, sequence: sequence)
+            var bytes = SnapshotDocument.encode(world, sequence: sequence)
+            SnapshotChecksum.seal(&bytes)
             try snapshotFile.replace(with: bytes)
             try journal.removeSegments(before: sequence + 1)
             return SnapshotInfo(sequence: sequence, bytes: bytes.count)

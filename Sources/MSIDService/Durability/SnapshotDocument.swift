@@ -4,6 +4,11 @@ import SnapshotStore
 /// The snapshot file's JSON, a versioned envelope around the world:
 /// `{"format":1,"msid":"<version>","sequence":<last journal record covered>,"state":{...}}`.
 /// The same document is what `GET /v1/snapshot` exports and `PUT /v1/snapshot` takes.
+///
+/// `snapshot.json` is that document sealed with a last member
+/// `"checksum":"crc32c:<8 hex digits>"` (`SnapshotChecksum`), the CRC-32C of every byte before
+/// it: `decode` verifies and removes it, and reads a document without one (older files, and
+/// what `GET` exports) as before.
 public enum SnapshotDocument {
     /// The format this msid writes and the only one it reads.
     public static let format = 1
@@ -21,6 +26,8 @@ public enum SnapshotDocument {
         case badState(pointer: String, reason: String)
         /// The state decodes but breaks an invariant of the model.
         case inconsistentState(String)
+        /// The bytes are not the ones msid sealed: the stored checksum and the bytes' own.
+        case checksumMismatch(stored: UInt32, computed: UInt32)
 
         public var description: String {
             switch self {
@@ -29,6 +36,9 @@ public enum SnapshotDocument {
             case .unknownFormat(let format): "unknown snapshot format \(format); this msid reads format \(SnapshotDocument.format)"
             case .badState(let pointer, let reason): "\(pointer): \(reason)"
             case .inconsistentState(let reason): "the state breaks an invariant: \(reason)"
+            case .checksumMismatch(let stored, let computed):
+                "its checksum does not match its bytes (stored crc32c:\(String(decoding: SnapshotChecksum.hex(stored), as: UTF8.self)), "
+                    + "computed crc32c:\(String(decoding: SnapshotChecksum.hex(computed), as: UTF8.self))): the file was changed or damaged after msid wrote it"
             }
         }
     }
@@ -62,7 +72,11 @@ public enum SnapshotDocument {
 
     /// `direct: false` reads the IRQs and events through `Codable` too (see `encode`);
     /// `parallel: false` skips the parallel path for msid's own layout (tests compare them).
-    package static func decode(_ bytes: [UInt8], direct: Bool, parallel: Bool = true) throws(Failure) -> (world: World, sequence: UInt64) {
+    package static func decode(_ sealed: [UInt8], direct: Bool, parallel: Bool = true) throws(Failure) -> (world: World, sequence: UInt64) {
+        var bytes = sealed
+        do throws(SnapshotChecksum.Mismatch) { _ = try SnapshotChecksum.unseal(&bytes) } catch {
+            throw .checksumMismatch(stored: error.stored, computed: error.computed)
+        }
         if direct, parallel, ParallelJobs.processors > 1, let decoded = decodeSystemsInParallel(bytes) { return decoded }
         let document: JSONValue
         do throws(JSONParser.Failure) {
@@ -77,10 +91,23 @@ public enum SnapshotDocument {
         return try decoded.get()
     }
 
+    /// An uploaded document (`PUT /v1/snapshot`), already parsed as `document` from `bytes`:
+    /// a sealed one (a copy of a `snapshot.json`) has its checksum verified and is read from
+    /// its bytes; any other is read from the tree.
+    static func decodeUpload(_ document: JSONValue, bytes: [UInt8]) throws(Failure) -> (world: World, sequence: UInt64) {
+        guard SnapshotChecksum.isSealed(bytes) else { return try decode(document) }
+        return try decode(bytes)
+    }
+
     /// Validates a parsed document (see `decode(_:)` for bytes).
     static func decode(_ document: JSONValue, direct: Bool = true) throws(Failure) -> (world: World, sequence: UInt64) {
         guard case .object(let members) = document else { throw .badEnvelope(pointer: "", reason: "expected an object, found \(document.typeName)") }
         func member(_ name: String) -> JSONValue? { members.first { $0.key == name }?.value }
+        if members.contains(where: { $0.key == "checksum" }) {
+            // A sealed document's checksum was verified and removed before parsing: one left is
+            // not in the form msid writes (a damaged one, or a document altered after sealing).
+            throw .badEnvelope(pointer: "/checksum", reason: #"a checksum must be the document's last member, "checksum":"crc32c:<8 lowercase hex digits>", exactly as msid writes it"#)
+        }
         if let unknown = members.first(where: { !["format", "msid", "sequence", "state"].contains($0.key) }) {
             throw .badEnvelope(pointer: ObjectReader.child("", unknown.key), reason: "unknown member")
         }

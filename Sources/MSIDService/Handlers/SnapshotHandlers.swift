@@ -26,7 +26,7 @@ enum SnapshotHandlers {
     static func replace(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let body = try context.jsonBody()
         let world: World
-        do throws(SnapshotDocument.Failure) { world = try SnapshotDocument.decode(body).world } catch { throw .storage(.invalidSnapshot(error)) }
+        do throws(SnapshotDocument.Failure) { world = try SnapshotDocument.decodeUpload(body, bytes: context.request.body).world } catch { throw .storage(.invalidSnapshot(error)) }
         let info = try context.state.replace(with: world)
         var members: [(key: String, value: JSONValue)] = [("systems", .integer(world.systems.count))]
         if let info { members += summary(info) }

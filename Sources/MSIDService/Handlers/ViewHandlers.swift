@@ -32,9 +32,10 @@ enum ViewHandlers {
 }
 
 extension RequestContext {
-    /// Refuses query parameters the resource does not take (400 naming the first).
+    /// Refuses query parameters the resource does not take (400 naming the first); every GET
+    /// also takes `consistency`, which the router reads.
     func onlyQuery(_ known: Set<String>) throws(ServiceError) {
-        if let unknown = request.query.first(where: { !known.contains($0.name) }) {
+        if let unknown = request.query.first(where: { !known.contains($0.name) && $0.name != "consistency" }) {
             let list = known.isEmpty ? "it takes none" : "it takes " + known.sorted().joined(separator: ", ")
             throw .request(.invalidParameter(name: unknown.name, reason: "is not a query parameter of \(request.path); \(list)"))
         }

@@ -9,13 +9,16 @@ extension Problem {
                       [("cause", .string(reason))])
         case .persistenceDisabled:
             self.init(.persistenceDisabled, "this service keeps its state in memory only; there is no data directory to snapshot to")
+        case .durableReadInMemory:
+            self.init(.persistenceDisabled, "this service keeps its state in memory only: no read can be durable (consistency=durable)",
+                      [("parameter", .string("consistency"))])
         case .invalidSnapshot(let failure):
             var extensions: [(key: String, value: JSONValue)] = []
             switch failure {
             case .badEnvelope(let pointer, _), .badState(let pointer, _): extensions.append(("pointer", .string(pointer)))
             case .unknownFormat(let format): extensions.append(("format", .integer(format)))
             case .notJSON(let offset, _): extensions.append(("offset", .integer(offset)))
-            case .inconsistentState: break
+            case .inconsistentState, .checksumMismatch: break
             }
             self.init(.invalidSnapshot, "the snapshot was refused and the state is unchanged: \(failure)", extensions)
         case .internalFailure(let reason):

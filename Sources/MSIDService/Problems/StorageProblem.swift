@@ -9,6 +9,8 @@ enum StorageProblem: Error, Sendable {
     case failed(String)
     /// The state is in memory only (in-process use): there is nothing to snapshot.
     case persistenceDisabled
+    /// A `?consistency=durable` read of a state in memory only: nothing is ever durable.
+    case durableReadInMemory
     /// An uploaded snapshot document was refused.
     case invalidSnapshot(SnapshotDocument.Failure)
     /// A bug: the journal entry could not be encoded.

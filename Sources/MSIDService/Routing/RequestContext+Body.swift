@@ -61,6 +61,15 @@ extension RequestContext {
         VirtualIRQ(rawValue: UInt32(try integerParameter("virq", below: Int(VirqSpace.limit))))
     }
 
+    /// The `consistency` query item: `applied` (the default) or `durable`.
+    func readConsistency() throws(ServiceError) -> ReadConsistency {
+        guard let text = request.queryValue("consistency") else { return .applied }
+        guard let consistency = ReadConsistency(rawValue: text) else {
+            throw .request(.invalidParameter(name: "consistency", reason: "\"\(text)\" is not applied or durable"))
+        }
+        return consistency
+    }
+
     /// An integer query item in a range; nil when absent.
     func queryInteger(_ name: String, in range: ClosedRange<Int64>) throws(ServiceError) -> Int64? {
         guard let text = request.queryValue(name) else { return nil }

@@ -102,18 +102,38 @@ struct Router: Sendable {
         return candidates(for: split).first { $0.pattern.match(split) != nil }?.pattern.description ?? Router.unmatched
     }
 
-    /// Runs a handler; the single place where its errors become problems.
+    /// Runs a handler, then, for `?consistency=durable`, the read barrier (so that the answer,
+    /// success or problem, shows only durable state); the single place where errors become
+    /// problems.
     private func run(_ route: Route, request: HTTPRequest, parameters: PathParameters, state: ServiceState,
                      metrics: ServiceMetrics) -> HTTPResponse {
-        do {
-            return try route.handler(RequestContext(request: request, parameters: parameters, state: state, metrics: metrics))
-        } catch {
-            switch error {
-            case .request(let requestError): return Problem(requestError).response()
-            case .model(let modelError): return Problem(modelError).response()
-            case .storage(let storageProblem): return Problem(storageProblem).response(headers: storageProblem.headers)
-            case .stateLimit(let exceeded): return Problem(exceeded).response()
+        let context = RequestContext(request: request, parameters: parameters, state: state, metrics: metrics)
+        let consistency: ReadConsistency
+        do throws(ServiceError) { consistency = try context.readConsistency() } catch { return Router.problem(error) }
+        var response: HTTPResponse
+        do throws(ServiceError) { response = try route.handler(context) } catch { response = Router.problem(error) }
+        // Reads only: a mutation is answered once its own record is durable anyway.
+        if consistency == .durable && (request.method == .get || request.method == .head) {
+            do throws(ServiceError) {
+                // The answer reflects no record after the one waited for: say so, rather than
+                // the sequence applied by the time the answer leaves.
+                let (applied, durable) = try state.waitUntilAppliedIsDurable()
+                response.headers.set(name: ServiceResponder.appliedSequenceHeader, value: String(applied))
+                response.headers.set(name: ServiceResponder.durableSequenceHeader, value: String(durable))
+            } catch {
+                response = Router.problem(error)
             }
+        }
+        return response
+    }
+
+    /// The problem answer for a handler's error.
+    private static func problem(_ error: ServiceError) -> HTTPResponse {
+        switch error {
+        case .request(let requestError): Problem(requestError).response()
+        case .model(let modelError): Problem(modelError).response()
+        case .storage(let storageProblem): Problem(storageProblem).response(headers: storageProblem.headers)
+        case .stateLimit(let exceeded): Problem(exceeded).response()
         }
     }
 

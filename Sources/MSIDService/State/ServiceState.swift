@@ -18,6 +18,9 @@ import Synchronization
 ///
 /// Reads see every applied mutation, including one whose record is still being synced (its
 /// client has no answer yet); a crash can take such a mutation back, never an acknowledged one.
+/// Every answer says how far that goes (`sequences`: the last record applied, the last on
+/// disk), and a read that must show only what survives a crash asks for a barrier
+/// (`waitUntilAppliedIsDurable`, `?consistency=durable`).
 final class ServiceState: Sendable {
     /// Where the state stands.
     enum Phase: Sendable {
@@ -186,6 +189,38 @@ final class ServiceState: Sendable {
         }
         worker?.stop()
         return try snapshotNow()
+    }
+
+    /// The sequence of the last journal record applied to the state and of the last one on
+    /// disk (nil in memory, and while recovering). An answer made before this call reflects
+    /// no record after `applied`; it survives a crash when `durable >= applied`.
+    var sequences: (applied: UInt64, durable: UInt64)? {
+        guard let persistence = durability.withLock({ $0.persistence }) else { return nil }
+        let (appended, durable) = persistence.journal.sequences
+        return (appended, durable)
+    }
+
+    /// The read barrier of `?consistency=durable`: returns once every record applied before
+    /// the call is durable, leading or joining the group commit's next sync (a read made
+    /// before the call then shows only what a crash cannot take back). Throws when the store
+    /// failed (503 `storage-failed`: what is on disk is unknown until a restart), while
+    /// recovering, and in memory (nothing is ever durable there).
+    ///
+    /// Records are appended under the world lock together with their change, so a read made
+    /// under that lock before this call reflects no record after the `lastSequence` read here.
+    /// Returns the record waited for and the durable sequence after the wait (at least it).
+    @discardableResult
+    func waitUntilAppliedIsDurable() throws(ServiceError) -> (applied: UInt64, durable: UInt64) {
+        let (phase, persistence) = durability.withLock { ($0.phase, $0.persistence) }
+        switch phase {
+        case .recovering: throw .storage(.recovering)
+        case .failed(let reason): throw .storage(.failed(reason))
+        case .ready: break
+        }
+        guard let persistence else { throw .storage(.durableReadInMemory) }
+        let applied = persistence.journal.lastSequence
+        do throws(StoreError) { try persistence.journal.waitUntilDurable(applied) } catch { throw fail(error) }
+        return (applied, persistence.journal.sequences.durable)
     }
 
     /// Whether the in-memory state is persisted.
