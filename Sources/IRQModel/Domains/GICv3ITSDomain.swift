@@ -148,6 +148,7 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
 
     /// Stores an ITS device and indexes the PCI devices it serves.
     mutating func store(_ device: ITSDevice) {
+        sharerCount += device.sharers.count - (devices[device.deviceID]?.sharers.count ?? 0)
         devices[device.deviceID] = device
         for pci in device.pciDevices { deviceIDs[pci] = device.deviceID }
     }
@@ -155,13 +156,14 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
     /// Removes an ITS device and its PCI devices from the index.
     mutating func remove(deviceID: UInt32) {
         guard let device = devices.removeValue(forKey: deviceID) else { return }
+        sharerCount -= device.sharers.count
         for pci in device.pciDevices { deviceIDs[pci] = nil }
     }
 
-    /// PCI devices that share another's ITS device: sharing is never undone, so a refused
-    /// command that raised this left a change behind (`its_msi_prepare` marks a device shared
-    /// before any event is allocated).
-    var sharerCount: Int { devices.values.reduce(0) { $0 + $1.sharers.count } }
+    /// PCI devices that share another's ITS device (derived, kept by `store` and `remove`):
+    /// sharing is never undone, so a refused command that raised this left a change behind
+    /// (`its_msi_prepare` marks a device shared before any event is allocated).
+    public private(set) var sharerCount = 0
 
     /// The ITS device serving a PCI device.
     func device(serving pci: PCIAddress) -> ITSDevice? {
@@ -183,6 +185,7 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
                                                        debugDescription: "two ITS devices have DeviceID \(device.deviceID)")
             }
             devices[device.deviceID] = device
+            sharerCount += device.sharers.count
             for pci in device.pciDevices { deviceIDs[pci] = device.deviceID }
         }
         lpiCounts = try container.decode([UInt32].self, forKey: .lpiCounts)

@@ -348,14 +348,18 @@ public struct System: Hashable, Sendable {
     /// All live domains in creation order.
     public var allDomains: [Domain] { domains.compactMap { $0 } }
 
-    /// What a refused allocation can change for good, as the kernel's own failure paths do:
-    /// the x86 managed reservations (`irq_matrix_remove_managed` gives back the lowest unused
-    /// vector, not the one reserved) and the PCI devices sharing ITS devices. Equal before and
-    /// after a refused command means the command left nothing behind.
-    /// - Complexity: O(domains + ITS devices).
-    var residueFingerprint: UInt64 {
+    /// What a refused allocation through `name` can change for good, as the kernel's own
+    /// failure paths do: the x86 managed reservations (`irq_matrix_remove_managed` gives back
+    /// the lowest unused vector, not the one reserved) and the PCI devices sharing ITS devices,
+    /// in the domains on the path from `name` to the root (no other domain takes part). Equal
+    /// before and after a refused allocation means it left nothing behind.
+    /// - Complexity: O(path length).
+    func residueFingerprint(through name: DomainName) -> UInt64 {
+        guard let start = domainIDs[name] else { return 0 }
         var fingerprint: UInt64 = 0
-        for case let domain? in domains {
+        var next: DomainID? = start
+        while let id = next, id.index < domains.count, let domain = domains[id.index] {
+            next = domain.parent
             switch domain.state {
             case .x86Vector(let vectors): fingerprint ^= vectors.matrix.managedFingerprint
             case .gicv3ITS(let its): fingerprint &+= UInt64(its.sharerCount) &* 0x9E37_79B9_7F4A_7C15

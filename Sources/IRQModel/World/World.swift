@@ -35,13 +35,13 @@ public struct World: Hashable, Sendable {
         leftResidue = false
         if case .allocateIRQs(let name, let domain, let request) = command {
             let index = try index(of: name)
-            let before = systems.values[index].residueFingerprint
+            let before = systems.values[index].residueFingerprint(through: domain)
             do {
                 return try systems.values[index].transaction { (system) throws(ModelError) in
                     .irqsAllocated(try system.allocateIRQs(through: domain, request))
                 }
             } catch {
-                leftResidue = systems.values[index].residueFingerprint != before
+                leftResidue = systems.values[index].residueFingerprint(through: domain) != before
                 throw error
             }
         }
