@@ -85,3 +85,85 @@ struct ViewTests {
         #expect(answer.contains(#""deviceId":"0x0100""#))
     }
 }
+
+/// Paged lists: `limit`, an opaque `cursor`, `next` and `Link: rel="next"`; filters; strict
+/// query parameters.
+@Suite("Pagination")
+struct PaginationTests {
+    static func get(_ service: Service, _ path: String, _ query: [(String, String?)]) -> HTTPResponse {
+        service.responder.respond(to: HTTPRequest(method: .get, path: path, query: query, headers: [:], body: []))
+    }
+
+    static func json(_ response: HTTPResponse) throws -> JSONValue { try JSONParser.parse(response.body) }
+
+    @Test("IRQs page by page: every IRQ once, in virq order, the last page without next")
+    func irqPages() throws {
+        let service = Service.inMemory
+        service.send(.post, "/v1/systems", #"{"name":"x","arch":"x86_64","cpus":4}"#)
+        service.send(.post, "/v1/systems/x/domains", #"{"name":"vector","kind":"x86-vector"}"#)
+        service.send(.post, "/v1/systems/x/domains", #"{"name":"a","kind":"pci-msi","parent":"vector","device":"0000:00:01.0"}"#)
+        service.send(.post, "/v1/systems/x/domains/a/irqs", #"{"count":250,"type":"msix","activate":false}"#)
+        service.send(.delete, "/v1/systems/x/irqs/30")
+        var seen: [Int64] = []
+        var cursor: String?
+        var pages = 0
+        repeat {
+            var query: [(String, String?)] = [("limit", "100")]
+            if let cursor { query.append(("cursor", cursor)) }
+            let response = Self.get(service, "/v1/systems/x/irqs", query)
+            #expect(response.status == .ok)
+            let body = try Self.json(response)
+            guard case .array(let irqs)? = body.member("irqs") else { Issue.record("no irqs"); return }
+            for irq in irqs { if case .number(let text)? = irq.member("virq"), let virq = Int64(text) { seen.append(virq) } }
+            if case .string(let next)? = body.member("next") {
+                cursor = next
+                #expect(response.headers["Link"]?.hasSuffix("cursor=\(next)>; rel=\"next\"") == true)
+            } else {
+                cursor = nil
+                #expect(response.headers["Link"] == nil)
+            }
+            pages += 1
+        } while cursor != nil && pages < 10
+        #expect(pages == 3)
+        #expect(seen == Array(24...273).filter { $0 != 30 })
+    }
+
+    @Test("IRQ filters by cpu, managed and masked; bad values and unknown parameters are 400s naming them")
+    func filters() throws {
+        let service = ViewTests.x86()
+        let managed = try Self.json(Self.get(service, "/v1/systems/x/irqs", [("managed", "true"), ("masked", "false")]))
+        guard case .array(let irqs)? = managed.member("irqs") else { Issue.record("no irqs"); return }
+        #expect(irqs.count == 3)
+        let onCPU1 = try Self.json(Self.get(service, "/v1/systems/x/irqs", [("cpu", "1")]))
+        guard case .array(let one)? = onCPU1.member("irqs") else { Issue.record("no irqs"); return }
+        #expect(one.count == 1 && one.first?.member("virq") == .number("25"))
+        for (name, value) in [("managed", "yes"), ("cursor", "bm90LWEtY3Vyc29y"), ("limit", "0"), ("colour", "red")] {
+            let response = Self.get(service, "/v1/systems/x/irqs", [(name, value)])
+            #expect(response.status == .badRequest)
+            #expect(ViewTests.text(response).contains(#""parameter":"\#(name)""#))
+        }
+    }
+
+    @Test("systems and domains page with cursors; events filter by virq and kind")
+    func otherLists() throws {
+        let service = ViewTests.x86()
+        for name in ["b", "c", "d"] { service.send(.post, "/v1/systems", #"{"name":"\#(name)","arch":"arm64","cpus":1}"#) }
+        let first = try Self.json(Self.get(service, "/v1/systems", [("limit", "2")]))
+        guard case .string(let next)? = first.member("next") else { Issue.record("no next"); return }
+        let second = try Self.json(Self.get(service, "/v1/systems", [("limit", "2"), ("cursor", next)]))
+        guard case .array(let rest)? = second.member("systems") else { Issue.record("no systems"); return }
+        #expect(rest.map { $0.member("name") } == [.string("d"), .string("x")])
+        #expect(second.member("next") == .null)
+        // A cursor of another list is refused.
+        #expect(Self.get(service, "/v1/systems/x/domains", [("cursor", next)]).status == .badRequest)
+        let domains = try Self.json(Self.get(service, "/v1/systems/x/domains", [("limit", "1")]))
+        guard case .string(let domainCursor)? = domains.member("next") else { Issue.record("no next"); return }
+        let more = try Self.json(Self.get(service, "/v1/systems/x/domains", [("limit", "5"), ("cursor", domainCursor)]))
+        guard case .array(let later)? = more.member("domains") else { Issue.record("no domains"); return }
+        #expect(later.map { $0.member("name") } == [.string("vpci"), .string("nvme")])
+        let masks = try Self.json(Self.get(service, "/v1/systems/x/events", [("kind", "masked"), ("virq", "25")]))
+        guard case .array(let events)? = masks.member("events") else { Issue.record("no events"); return }
+        #expect(events.count == 1 && events.first?.member("kind") == .string("masked"))
+        #expect(Self.get(service, "/v1/systems/x/events", [("kind", "bogus")]).status == .badRequest)
+    }
+}

@@ -60,6 +60,15 @@ extension System {
     /// Every domain, parents before children (creation order).
     public var domainViews: [DomainView] { allDomains.map(view(of:)) }
 
+    /// At most `limit` domains created after the one with id `after` (creation order), and the
+    /// id of the last one when more follow. Ids are never reused, so a page boundary survives
+    /// the deletion of any domain.
+    public func domainPage(after: UInt32?, limit: Int) -> (views: [DomainView], lastID: UInt32?) {
+        let rest = allDomains.filter { after == nil || $0.id.rawValue > after ?? 0 }
+        let page = rest.prefix(limit)
+        return (page.map(view(of:)), rest.count > page.count ? page.last?.id.rawValue : nil)
+    }
+
     private func view(of domain: Domain) -> DomainView {
         var occupancy = domain.state.occupancy(context: context(for: domain.id))
         if occupancy.unit == "virqs" {

@@ -74,3 +74,57 @@ extension System {
         return CPUView(cpu: cpus[cpu.index], vectorCounters: counters, reservedManagedVectors: reserved, interrupts: routed)
     }
 }
+
+/// What a filtered IRQ listing keeps (all given conditions must hold).
+public struct IRQFilter: Sendable {
+    public var domain: DomainName?
+    public var device: PCIAddress?
+    /// The effective CPU (started IRQs only).
+    public var cpu: CPUID?
+    public var managed: Bool?
+    public var masked: Bool?
+
+    public init(domain: DomainName? = nil, device: PCIAddress? = nil, cpu: CPUID? = nil, managed: Bool? = nil, masked: Bool? = nil) {
+        self.domain = domain
+        self.device = device
+        self.cpu = cpu
+        self.managed = managed
+        self.masked = masked
+    }
+}
+
+/// One page of a listing: the items, and where the next page starts (nil: this was the last).
+public struct IRQPage: Sendable {
+    public let irqs: [IRQDescriptor]
+    public let resumeAfter: VirtualIRQ?
+}
+
+extension System {
+    /// Live IRQs with virq above `after`, ascending, that pass `filter`: at most `limit` of them,
+    /// and at most `scanLimit` virq slots looked at, so that one page holds the state lock for a
+    /// bounded time however sparse the matches (a page may then be short yet have a next one).
+    /// - Complexity: O(min(scanLimit, slots after `after`) + limit × levels).
+    public func irqPage(after: VirtualIRQ?, limit: Int, scanLimit: Int = 65_536, filter: IRQFilter) throws(ModelError) -> IRQPage {
+        let domainID = try filter.domain.map { (name) throws(ModelError) in try self.domainID(name) }
+        var found: [IRQDescriptor] = []
+        found.reserveCapacity(min(limit, 256))
+        var index = after.map { Int($0.rawValue) + 1 } ?? 0
+        let end = min(irqs.count, index + max(1, scanLimit))
+        while index < end && found.count < limit {
+            if let irq = irqs[index], matches(irq, filter, domainID: domainID) { found.append(irq) }
+            index += 1
+        }
+        // Trailing empty slots are trimmed, so a slot left to look at means a live IRQ remains.
+        let more = index < irqs.count
+        return IRQPage(irqs: found, resumeAfter: more ? VirtualIRQ(rawValue: UInt32(index - 1)) : nil)
+    }
+
+    private func matches(_ irq: IRQDescriptor, _ filter: IRQFilter, domainID: DomainID?) -> Bool {
+        if let domainID, !irq.levels.contains(where: { $0.domain == domainID }) { return false }
+        if let device = filter.device, irq.device != device { return false }
+        if let cpu = filter.cpu, !(irq.activated && irq.effectiveCPU == cpu) { return false }
+        if let managed = filter.managed, irq.managed != managed { return false }
+        if let masked = filter.masked, irq.masked != masked { return false }
+        return true
+    }
+}

@@ -63,13 +63,22 @@ enum IRQDTO {
     }
 
     /// `{"irqs":[...]}` for a list of IRQs (allocation, listing), written straight to bytes.
-    static func irqListAnswer(_ irqs: [IRQFacts]) -> [UInt8] {
+    /// `{"irqs":[...]}`, and for a listing page its `next` cursor (null on the last page).
+    static func irqListAnswer(_ irqs: [IRQFacts], next: String?? = nil) -> [UInt8] {
         var out = JSONWriter(capacity: 4096)
         out.beginObject()
         out.key("irqs")
         out.beginArray()
         for facts in irqs { writeIRQ(facts, to: &out) }
         out.endArray()
+        if let next {
+            if let cursor = next {
+                out.member("next", cursor)
+            } else {
+                out.key("next")
+                out.null()
+            }
+        }
         out.endObject()
         return out.bytes
     }
@@ -197,6 +206,13 @@ enum IRQDTO {
             ("bytes", .string(JSONText.hex(request.bytes))),
         ])
     }
+
+    /// Every `kind` an event can have (the events list filters by it).
+    static let eventKinds: Set<String> = [
+        "cpu-offline", "cpu-online", "hyperv-create-interrupt", "hyperv-delete-interrupt", "hyperv-retarget", "its-command",
+        "managed-shutdown", "managed-startup", "masked", "message-written", "migrated", "route-written", "unmasked",
+        "vector-assigned", "vector-released",
+    ]
 
     static func event(_ event: HardwareEvent) -> JSONValue {
         var object = JSONObjectBuilder()

@@ -26,12 +26,26 @@ enum DomainHandlers {
     /// `GET .../domains[?view=tree]`: every domain, parents first; `view=tree` nests them from
     /// the root (as text on `Accept: text/plain`).
     static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
-        try context.onlyQuery(["view"])
+        try context.onlyQuery(["view", "limit", "cursor"])
         let name = try context.systemName()
         switch context.request.queryValue("view") {
         case nil, "list":
-            let domains = try context.model { () throws(ModelError) in try context.state.read(name) { $0.domainViews.map(DomainDTO.domain) } }
-            return context.json(.ok, .object([("domains", .array(domains))]))
+            let page = try Page(context, list: "domains")
+            var after: UInt32?
+            if let key = page.after {
+                guard let value = UInt32(key) else { throw .request(.invalidParameter(name: "cursor", reason: "not a cursor of this list")) }
+                after = value
+            }
+            let (domains, last) = try context.model { () throws(ModelError) in
+                try context.state.read(name) { system in
+                    let found = system.domainPage(after: after, limit: page.limit)
+                    return (found.views.map(DomainDTO.domain), found.lastID)
+                }
+            }
+            let next = last.map { Page.cursor(list: "domains", after: String($0)) }
+            var headers: HTTPHeaders = [:]
+            if let next { headers.add(name: "Link", value: Page.link(context.request, next: next)) }
+            return context.json(.ok, .object([("domains", .array(domains)), ("next", next.map { .string($0) } ?? .null)]), headers: headers)
         case "tree":
             let views = try context.model { () throws(ModelError) in try context.state.read(name) { $0.domainViews } }
             return context.prefersText ? context.text(ViewDTO.treeText(views)) : context.json(.ok, ViewDTO.tree(views))

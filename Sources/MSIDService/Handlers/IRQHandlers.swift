@@ -31,14 +31,33 @@ enum IRQHandlers {
                             headers: ["Location": "/v1/systems/\(name)/irqs/\(first)"])
     }
 
+    /// `GET .../irqs`: a page of IRQs by virq (`limit`, `cursor`), filtered by `domain`,
+    /// `device`, `cpu` (effective), `managed`, `masked`. A page is read under the lock (its
+    /// scan is bounded) and rendered outside it.
     static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery(["domain", "device", "cpu", "managed", "masked", "limit", "cursor"])
         let name = try context.systemName()
-        let domain = try context.queryDomain()
-        let device = try context.queryDevice()
-        // Possibly every IRQ of the system: copied out, rendered outside the lock.
-        let system = try context.model { () throws(ModelError) in try context.state.copy(of: name) }
-        let irqs = try context.model { () throws(ModelError) in try system.irqs(inDomain: domain, device: device) }
-        return HTTPResponse(status: .ok, contentType: "application/json", body: IRQDTO.irqListAnswer(irqs.map { IRQDTO.IRQFacts($0, in: system) }))
+        let page = try Page(context, list: "irqs")
+        var filter = IRQFilter(domain: try context.queryDomain(), device: try context.queryDevice())
+        filter.cpu = try context.queryInteger("cpu", in: 0...Int64(CPUSet.capacity - 1)).map { CPUID(Int($0)) }
+        filter.managed = try context.queryBool("managed")
+        filter.masked = try context.queryBool("masked")
+        var after: VirtualIRQ?
+        if let key = page.after {
+            guard let value = UInt32(key) else { throw .request(.invalidParameter(name: "cursor", reason: "not a cursor of this list")) }
+            after = VirtualIRQ(rawValue: value)
+        }
+        let (irqs, resume) = try context.model { () throws(ModelError) in
+            try context.state.read(name) { (system) throws(ModelError) in
+                let found = try system.irqPage(after: after, limit: page.limit, filter: filter)
+                return (found.irqs.map { IRQDTO.IRQFacts($0, in: system) }, found.resumeAfter)
+            }
+        }
+        let next = resume.map { Page.cursor(list: "irqs", after: String($0.rawValue)) }
+        var headers: HTTPHeaders = [:]
+        if let next { headers.add(name: "Link", value: Page.link(context.request, next: next)) }
+        return HTTPResponse(status: .ok, contentType: "application/json", body: IRQDTO.irqListAnswer(irqs, next: .some(next)),
+                            headers: headers)
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {

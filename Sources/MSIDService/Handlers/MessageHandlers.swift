@@ -41,23 +41,48 @@ enum MessageHandlers {
         return context.json(.ok, object.value)
     }
 
-    /// `?after=SEQ&limit=N` (limit 1-1000, default 100): the events after a sequence number,
-    /// oldest first, with `next` to pass as `after` and the oldest retained sequence.
+    /// `?after=SEQ&limit=N` (limit 1-1000, default 100), filtered by `virq` and `kind`: the
+    /// events after a sequence number, oldest first, with `next` to pass as `after` (also as a
+    /// `Link: rel="next"` while more events follow) and the oldest retained sequence. A filtered
+    /// page looks at 10,000 events at most, so it may be short and still have a next one.
     static func events(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery(["after", "limit", "virq", "kind"])
         let name = try context.systemName()
         let after = try context.queryInteger("after", in: 0...Int64.max) ?? 0
-        let limit = try context.queryInteger("limit", in: 1...1000) ?? 100
-        // At most 1,000 events: rendered under the lock, so the trail is not copied out.
-        let (events, next, firstRetained) = try context.model { () throws(ModelError) in
+        let limit = Int(try context.queryInteger("limit", in: 1...1000) ?? 100)
+        let virq = try context.queryInteger("virq", in: 0...Int64(VirqSpace.limit - 1)).map { UInt32($0) }
+        let kind = context.request.queryValue("kind")
+        if let kind, !IRQDTO.eventKinds.contains(kind) {
+            throw .request(.invalidParameter(name: "kind", reason: "\"\(kind)\" is not an event kind; one of \(IRQDTO.eventKinds.sorted().joined(separator: ", "))"))
+        }
+        let filtered = virq != nil || kind != nil
+        // At most 1,000 events rendered, 10,000 looked at: under the lock, the trail not copied out.
+        let (events, next, firstRetained, more) = try context.model { () throws(ModelError) in
             try context.state.read(name) { system in
-                let page = system.events.events(after: EventSequence(rawValue: UInt64(after)), limit: Int(limit))
-                return (page.map(IRQDTO.event), page.last?.sequence.rawValue ?? UInt64(after), system.events.firstRetained.rawValue)
+                let window = system.events.events(after: EventSequence(rawValue: UInt64(after)), limit: filtered ? 10_000 : limit)
+                var rendered: [JSONValue] = []
+                var last = UInt64(after)
+                for event in window {
+                    last = event.sequence.rawValue
+                    if let virq, event.virq?.rawValue != virq { continue }
+                    let object = IRQDTO.event(event)
+                    if let kind, object.member("kind") != .string(kind) { continue }
+                    rendered.append(object)
+                    if rendered.count == limit { break }
+                }
+                return (rendered, last, system.events.firstRetained.rawValue, last + 1 < system.events.nextSequence.rawValue)
             }
         }
         var object = JSONObjectBuilder()
         object.set("events", .array(events))
         object.set("next", .integer(next))
         object.set("firstRetained", .integer(firstRetained))
-        return context.json(.ok, object.value)
+        var headers: HTTPHeaders = [:]
+        if more {
+            var request = context.request
+            request.query = request.query.filter { $0.name != "after" } + [("after", String(next))]
+            headers.add(name: "Link", value: Page.link(request, next: nil))
+        }
+        return context.json(.ok, object.value, headers: headers)
     }
 }

@@ -21,8 +21,29 @@ enum SystemHandlers {
         return context.json(.created, system, headers: ["Location": "/v1/systems/\(spec.name)"])
     }
 
+    /// `GET /v1/systems`: a page of systems in name order (`limit`, `cursor`).
     static func list(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
-        context.json(.ok, .object([("systems", .array(context.state.readAll(SystemDTO.system)))]))
+        try context.onlyQuery(["limit", "cursor"])
+        let page = try Page(context, list: "systems")
+        // One pass under the lock, in name order: the page's systems rendered, one more seen
+        // to know whether a next page exists.
+        var taken = 0
+        var more = false
+        let after = page.after ?? ""
+        let rendered = context.state.readAll { (system) -> (name: String, value: JSONValue)? in
+            guard page.after == nil || system.name.rawValue > after else { return nil }
+            guard taken < page.limit else {
+                more = true
+                return nil
+            }
+            taken += 1
+            return (system.name.rawValue, SystemDTO.system(system))
+        }.compactMap { $0 }
+        let systems = rendered.map(\.value)
+        let next = more ? rendered.last.map { Page.cursor(list: "systems", after: $0.name) } : nil
+        var headers: HTTPHeaders = [:]
+        if let next { headers.add(name: "Link", value: Page.link(context.request, next: next)) }
+        return context.json(.ok, .object([("systems", .array(systems)), ("next", next.map { .string($0) } ?? .null)]), headers: headers)
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {

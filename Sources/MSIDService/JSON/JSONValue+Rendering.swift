@@ -52,3 +52,11 @@ struct JSONObjectBuilder {
     mutating func set(_ key: String, _ value: JSONValue) { members.append((key, value)) }
     var value: JSONValue { .object(members) }
 }
+
+extension JSONValue {
+    /// An object's member by key (the first, as a parser keeps order); nil for other values.
+    func member(_ key: String) -> JSONValue? {
+        guard case .object(let members) = self else { return nil }
+        return members.first { $0.key == key }?.value
+    }
+}
