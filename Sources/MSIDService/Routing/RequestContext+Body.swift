@@ -79,6 +79,16 @@ extension RequestContext {
         return value
     }
 
+    /// A boolean query item, `true` or `false`; nil when absent.
+    func queryBoolean(_ name: String) throws(ServiceError) -> Bool? {
+        guard let text = request.queryValue(name) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw .request(.invalidParameter(name: name, reason: "\"\(text)\" is not true or false"))
+        }
+    }
+
     func queryDomain() throws(ServiceError) -> DomainName? {
         guard let text = request.queryValue("domain") else { return nil }
         guard let name = DomainName(rawValue: text) else {
