@@ -41,7 +41,7 @@ struct Serve: ParsableCommand {
     // Limits.
     @Option(help: "Largest request body, bytes or with KiB/MiB, except a snapshot upload (1MiB) (env MSID_MAX_BODY).")
     var maxBody: String?
-    @Option(help: "Largest snapshot upload (PUT /v1/snapshot), bytes or with KiB/MiB/GiB; a state downloaded with GET /v1/snapshot must fit to be uploaded back (256MiB) (env MSID_MAX_SNAPSHOT_BODY).")
+    @Option(help: "Largest snapshot upload (PUT /v1/snapshot), bytes or with KiB/MiB/GiB; a state downloaded with GET /v1/snapshot must fit to be uploaded back; about 760 bytes per IRQ (256MiB) (env MSID_MAX_SNAPSHOT_BODY).")
     var maxSnapshotBody: String?
     @Option(help: "Connections at once; when all are taken, new ones wait in the listen backlog, except for the reserve (1000) (env MSID_MAX_CONNECTIONS).")
     var maxConnections: Int?
