@@ -186,8 +186,12 @@ struct Serve: ParsableCommand {
 
     /// The tokens of a token file, or a one-line reason.
     static func readTokens(_ path: String) throws -> AccessTokens {
-        guard let bytes = try? FileSystem.read(path) else {
-            throw ValidationError("cannot read the token file \(path)")
+        let read: [UInt8]?
+        do { read = try FileSystem.read(path) } catch {
+            throw ValidationError("cannot read the token file \(path): \(error)")
+        }
+        guard let bytes = read else {
+            throw ValidationError("cannot read the token file \(path): \(StoreError.text(of: ENOENT))")
         }
         do {
             return try AccessTokens(parsing: String(decoding: bytes, as: UTF8.self))
