@@ -23,7 +23,7 @@
 /// MHD_start_daemon, and building MHD_OptionItem arrays from Swift means casting function
 /// pointers to intptr_t; C does both naturally).
 struct mhd_shim_config {
-    const char *bind_address;          // IPv4 dotted quad, e.g. "127.0.0.1"
+    const char *bind_address;          // IPv4 or IPv6 literal, e.g. "127.0.0.1", "::1"
     uint16_t port;                     // 0 = ephemeral
     unsigned int thread_pool_size;     // >= 1
     unsigned int connection_limit;     // 0 = libmicrohttpd's default
@@ -79,14 +79,26 @@ static inline struct MHD_Daemon *mhd_shim_start(const struct mhd_shim_config *co
                                                 MHD_AccessHandlerCallback handler, void *handler_cls,
                                                 MHD_RequestCompletedCallback completed, void *completed_cls,
                                                 struct mhd_shim_logger *logger) {
-    // MHD_start_daemon binds before it returns, so a local address is enough.
-    struct sockaddr_in local;
+    // MHD_start_daemon binds before it returns, so a local address is enough. An IPv6 literal
+    // needs MHD_USE_IPv6 as well as the address (libmicrohttpd opens the socket by the flag).
+    struct sockaddr_storage local;
     memset(&local, 0, sizeof local);
-    local.sin_family = AF_INET;
-    local.sin_port = htons(config->port);
-    if (inet_pton(AF_INET, config->bind_address, &local.sin_addr) != 1) return NULL;
+    int ipv6 = 0;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&local;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&local;
+    if (inet_pton(AF_INET, config->bind_address, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(config->port);
+    } else if (inet_pton(AF_INET6, config->bind_address, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(config->port);
+        ipv6 = 1;
+    } else {
+        return NULL;
+    }
 
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    if (ipv6) flags |= MHD_USE_IPv6;
     if (config->tls_certificate_pem != NULL) flags |= MHD_USE_TLS;
 
     struct MHD_OptionItem options[16];

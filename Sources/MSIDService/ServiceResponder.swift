@@ -159,6 +159,21 @@ public struct ServiceResponder: HTTPResponder {
     /// The 413 answer for bodies over the limit, in the service's problem format.
     public static func bodyTooLarge(limit: Int) -> HTTPResponse { Problem.bodyTooLarge(limit: limit).response() }
 
+    /// The 413 answer for bodies over the general limit, naming the setting that sets it.
+    public static func bodyTooLarge(limit: Int, setting: String) -> HTTPResponse {
+        Problem.bodyTooLarge(limit: limit, setting: setting).response()
+    }
+
+    /// `PUT /v1/snapshot`'s own body limit (a state downloaded with `GET /v1/snapshot` is
+    /// usually far larger than any other request), for `ServerConfiguration.bodyLimit`; other
+    /// requests keep the general limit. `setting` names the flag and variable, for the 413.
+    public static func snapshotBodyLimit(bytes: Int, setting: String) -> @Sendable (HTTPMethod, String) -> ServerConfiguration.BodyLimit? {
+        let limit = ServerConfiguration.BodyLimit(bytes: bytes) {
+            Problem.bodyTooLarge(limit: bytes, setting: setting, what: "the snapshot upload").response()
+        }
+        return { method, path in method == .put && SnapshotHandlers.isSnapshotPath(path) ? limit : nil }
+    }
+
     /// Every problem type slug (for the contract test).
     public static var problemSlugs: [String] { ProblemType.allCases.map(\.rawValue) }
 }

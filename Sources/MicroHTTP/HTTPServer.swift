@@ -101,8 +101,11 @@ private final class DaemonHandle: @unchecked Sendable {
     }
 
     static func start(configuration: ServerConfiguration, context: ServerContext) throws(MicroHTTPError) -> DaemonHandle {
-        var address = in_addr()
-        guard inet_pton(AF_INET, configuration.host, &address) == 1 else { throw .invalidBindAddress(configuration.host) }
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET, configuration.host, &v4) == 1 || inet_pton(AF_INET6, configuration.host, &v6) == 1 else {
+            throw .invalidBindAddress(configuration.host)
+        }
         var pems: [UnsafeMutablePointer<CChar>] = []
         switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
         case (nil, nil): break

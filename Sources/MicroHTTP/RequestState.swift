@@ -13,6 +13,10 @@ final class RequestState {
     var answered = false
     /// The connection holds a reserve slot: only reserved paths, and it closes after the answer.
     var reserve = false
+    /// The largest body this request may have (its route's, or the server's), and the 413
+    /// answer over it.
+    var bodyLimit = 0
+    var tooLarge: @Sendable () -> HTTPResponse = { HTTPResponse(status: .contentTooLarge) }
 
     init(method: HTTPMethod, path: String, query: [(name: String, value: String?)], headers: HTTPHeaders) {
         self.method = method

@@ -2,7 +2,8 @@ import Glibc
 
 /// How an `HTTPServer` listens and what it tolerates.
 public struct ServerConfiguration: Sendable {
-    /// IPv4 address to bind (default loopback only).
+    /// IPv4 or IPv6 literal to bind (default loopback only). An IPv6 wildcard (`::`) takes IPv6
+    /// connections only (libmicrohttpd sets IPV6_V6ONLY without MHD_USE_DUAL_STACK).
     public var host: String = "127.0.0.1"
     /// TCP port; 0 asks the kernel for a free one (read it back from `HTTPServer.boundPort`).
     public var port: UInt16 = 0
@@ -10,6 +11,11 @@ public struct ServerConfiguration: Sendable {
     public var threads: Int = ServerConfiguration.onlineCores
     /// Largest accepted request body; larger ones get 413 without being kept in memory.
     public var maximumBodyBytes: Int = 1 << 20
+    /// Another body limit for some requests, chosen from the method and path alone (before the
+    /// body is read): nil keeps `maximumBodyBytes` and `bodyTooLarge`. How a server lets one
+    /// route (say, the upload of a whole state) take more than the rest without raising the
+    /// limit of every other request.
+    public var bodyLimit: @Sendable (HTTPMethod, String) -> BodyLimit? = { _, _ in nil }
     /// Connections at once (0: libmicrohttpd's default, bounded by the file-descriptor limit).
     /// When every regular slot is taken, libmicrohttpd stops accepting and further connections
     /// wait in the kernel's listen backlog, except for `reservedConnections` more.
@@ -64,6 +70,17 @@ public struct ServerConfiguration: Sendable {
     public var refusal: @Sendable (HTTPStatus, String) -> HTTPResponse = ServerConfiguration.defaultRefusal
 
     public init() {}
+
+    /// A request's own body limit and the 413 answer over it.
+    public struct BodyLimit: Sendable {
+        public var bytes: Int
+        public var tooLarge: @Sendable () -> HTTPResponse
+
+        public init(bytes: Int, tooLarge: @escaping @Sendable () -> HTTPResponse) {
+            self.bytes = bytes
+            self.tooLarge = tooLarge
+        }
+    }
 
     public static var onlineCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 

@@ -8,6 +8,7 @@ final class ServerContext: Sendable {
     let maximumBodyBytes: Int
     let logSink: @Sendable (String) -> Void
     let bodyTooLarge: @Sendable (Int) -> HTTPResponse
+    let bodyLimit: @Sendable (HTTPMethod, String) -> ServerConfiguration.BodyLimit?
     let refusal: @Sendable (HTTPStatus, String) -> HTTPResponse
     /// Set when stopping: every response then carries `Connection: close`.
     let draining = Atomic<Bool>(false)
@@ -39,6 +40,7 @@ final class ServerContext: Sendable {
         self.maximumBodyBytes = configuration.maximumBodyBytes
         self.logSink = configuration.logSink
         self.bodyTooLarge = configuration.bodyTooLarge
+        self.bodyLimit = configuration.bodyLimit
         self.refusal = configuration.refusal
         self.connectionLimit = configuration.reservedConnections > 0 ? configuration.connectionLimit : 0
         self.reservedPaths = configuration.reservedPaths
@@ -59,4 +61,12 @@ final class ServerContext: Sendable {
     }
 
     var recentLogLines: [String] { recentLog.withLock { $0 } }
+
+    /// The body limit of a request and its 413 answer: the route's own, or the general one.
+    func bodyLimit(method: HTTPMethod, path: String) -> (bytes: Int, tooLarge: @Sendable () -> HTTPResponse) {
+        if let own = bodyLimit(method, path) { return (own.bytes, own.tooLarge) }
+        let general = maximumBodyBytes
+        let answer = bodyTooLarge
+        return (general, { answer(general) })
+    }
 }

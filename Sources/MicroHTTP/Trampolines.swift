@@ -38,8 +38,9 @@ enum Trampolines {
                 response.headers.set(name: "Retry-After", value: "1")
                 return answerEarly(response, state: state, link: link, on: connection, context: context)
             }
-            if let declared = state.headers["Content-Length"].flatMap({ Int($0) }), declared > context.maximumBodyBytes {
-                return answerEarly(context.bodyTooLarge(context.maximumBodyBytes), state: state, link: link, on: connection, context: context)
+            (state.bodyLimit, state.tooLarge) = context.bodyLimit(method: state.method, path: state.path)
+            if let declared = state.headers["Content-Length"].flatMap({ Int($0) }), declared > state.bodyLimit {
+                return answerEarly(state.tooLarge(), state: state, link: link, on: connection, context: context)
             }
             return .YES
         }
@@ -48,7 +49,7 @@ enum Trampolines {
         if uploadDataSize.pointee > 0 {
             if let uploadData {
                 uploadData.withMemoryRebound(to: UInt8.self, capacity: uploadDataSize.pointee) { bytes in
-                    state.append(UnsafeBufferPointer(start: bytes, count: uploadDataSize.pointee), limit: context.maximumBodyBytes)
+                    state.append(UnsafeBufferPointer(start: bytes, count: uploadDataSize.pointee), limit: state.bodyLimit)
                 }
             }
             uploadDataSize.pointee = 0
@@ -57,7 +58,7 @@ enum Trampolines {
         guard !state.answered else { return .YES }
         state.answered = true
         connectionState(of: connection)?.deadline.store(0, ordering: .relaxed)  // received whole: sending is not counted
-        let response = state.oversize ? context.bodyTooLarge(context.maximumBodyBytes) : context.responder.respond(to: state.request)
+        let response = state.oversize ? state.tooLarge() : context.responder.respond(to: state.request)
         return queue(response, on: connection, context: context, close: state.reserve)
     }
 

@@ -11,7 +11,7 @@ import SnapshotStore
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the HTTP API.")
 
-    @Option(help: "IPv4 address to listen on (env MSID_HOST).")
+    @Option(help: "Address to listen on: an IPv4 or IPv6 literal (127.0.0.1, 0.0.0.0, ::1, ::) or localhost (127.0.0.1); names are not resolved (env MSID_HOST; default 127.0.0.1).")
     var host: String?
     @Option(help: "TCP port; 0 picks a free one (env MSID_PORT).")
     var port: UInt16?
@@ -39,8 +39,10 @@ struct Serve: ParsableCommand {
     var protectMetrics = false
 
     // Limits.
-    @Option(help: "Largest request body, bytes or with KiB/MiB (1MiB) (env MSID_MAX_BODY).")
+    @Option(help: "Largest request body, bytes or with KiB/MiB, except a snapshot upload (1MiB) (env MSID_MAX_BODY).")
     var maxBody: String?
+    @Option(help: "Largest snapshot upload (PUT /v1/snapshot), bytes or with KiB/MiB/GiB; a state downloaded with GET /v1/snapshot must fit to be uploaded back; about 760 bytes per IRQ (256MiB) (env MSID_MAX_SNAPSHOT_BODY).")
+    var maxSnapshotBody: String?
     @Option(help: "Connections at once; when all are taken, new ones wait in the listen backlog, except for the reserve (1000) (env MSID_MAX_CONNECTIONS).")
     var maxConnections: Int?
     @Option(help: "Connections beyond --max-connections kept for /healthz and /readyz: other paths get 503 there, and each such connection has 2 s for its request and closes after one answer (16) (env MSID_RESERVED_CONNECTIONS).")
@@ -79,8 +81,8 @@ struct Serve: ParsableCommand {
                 StandardError.writeLine("msid: \(error)")
                 throw ExitCode(2)
             }
-        } else if !Serve.isLoopback(settings.host) && !settings.allowUnauthenticated {
-            StandardError.writeLine("msid: refusing to listen on \(settings.host) without tokens: anyone who can reach it could change the state; "
+        } else if !settings.host.isLoopback && !settings.allowUnauthenticated {
+            StandardError.writeLine("msid: refusing to listen on \(settings.host.literal) without tokens: anyone who can reach it could change the state; "
                                     + "give --token-file (MSID_TOKEN_FILE), or --allow-unauthenticated if the network is trusted")
             throw ExitCode(2)
         }
@@ -104,7 +106,7 @@ struct Serve: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
 
         var configuration = ServerConfiguration()
-        configuration.host = settings.host
+        configuration.host = settings.host.literal
         configuration.port = settings.port
         configuration.threads = settings.threads
         configuration.tlsCertificatePath = settings.tlsCertificate
@@ -118,7 +120,9 @@ struct Serve: ParsableCommand {
         configuration.requestTimeoutSeconds = settings.requestTimeoutSeconds
         configuration.responseBufferLimit = settings.maxResponseBufferBytes
         configuration.connectionMemoryBytes = settings.connectionMemoryBytes
-        configuration.bodyTooLarge = ServiceResponder.bodyTooLarge(limit:)
+        configuration.bodyTooLarge = { limit in ServiceResponder.bodyTooLarge(limit: limit, setting: "--max-body, MSID_MAX_BODY") }
+        configuration.bodyLimit = ServiceResponder.snapshotBodyLimit(bytes: settings.maxSnapshotBodyBytes,
+                                                                     setting: "--max-snapshot-body, MSID_MAX_SNAPSHOT_BODY")
         let libraryLogger = logger
         configuration.logSink = { line in libraryLogger.error("libmicrohttpd: \(line)") }
 
@@ -134,7 +138,7 @@ struct Serve: ParsableCommand {
             throw ExitCode(69)  // EX_UNAVAILABLE
         }
         let scheme = settings.tlsCertificate == nil ? "http" : "https"
-        StandardOutput.writeLine("listening on \(scheme)://\(settings.host):\(server.boundPort)")
+        StandardOutput.writeLine("listening on \(scheme)://\(settings.host.urlHost):\(server.boundPort)")
 
         let clock = ContinuousClock()
         let started = clock.now
@@ -182,20 +186,17 @@ struct Serve: ParsableCommand {
 
     /// The tokens of a token file, or a one-line reason.
     static func readTokens(_ path: String) throws -> AccessTokens {
-        guard let bytes = try? FileSystem.read(path) else {
-            throw ValidationError("cannot read the token file \(path)")
+        let read: [UInt8]?
+        do { read = try FileSystem.read(path) } catch {
+            throw ValidationError("cannot read the token file \(path): \(error)")
+        }
+        guard let bytes = read else {
+            throw ValidationError("cannot read the token file \(path): \(StoreError.text(of: ENOENT))")
         }
         do {
             return try AccessTokens(parsing: String(decoding: bytes, as: UTF8.self))
         } catch {
             throw ValidationError("token file \(path), \(error)")
         }
-    }
-
-    /// 127.0.0.0/8: the addresses only this machine can reach.
-    static func isLoopback(_ host: String) -> Bool {
-        var address = in_addr()
-        guard inet_pton(AF_INET, host, &address) == 1 else { return false }
-        return UInt32(bigEndian: address.s_addr) >> 24 == 127
     }
 }

@@ -1,11 +1,12 @@
 import ArgumentParser
+import Glibc
 import Logging
 import MSIDService
 import MicroHTTP
 
 /// The effective configuration: flag, else `MSID_*` environment variable, else default.
 struct Settings {
-    var host: String
+    var host: BindAddress
     var port: UInt16
     var dataDirectory: String
     var threads: Int
@@ -17,6 +18,7 @@ struct Settings {
     var allowUnauthenticated: Bool
     var protectMetrics: Bool
     var maxBodyBytes: Int
+    var maxSnapshotBodyBytes: Int
     var maxConnections: Int
     var reservedConnections: Int
     var maxConnectionsPerIP: Int
@@ -28,6 +30,9 @@ struct Settings {
 
     static let defaultPort: UInt16 = 8080
     static let defaultDataDirectory = "./msid-data"
+    /// 256 MiB: a snapshot takes about 760 bytes per live IRQ (4,096 MSI-X IRQs on 64 CPUs make
+    /// 3.1 MB), so about 350,000 IRQs fit; a state near the default `--max-irqs` needs more.
+    static let defaultMaxSnapshotBody = 256 << 20
 
     init(flags: Serve, environment: [String: String]) throws {
         func value<T>(_ flag: T?, _ name: String, _ parse: (String) -> T?) throws -> T? {
@@ -38,7 +43,10 @@ struct Settings {
             }
             return parsed
         }
-        host = try value(flags.host, "MSID_HOST", { $0 }) ?? "127.0.0.1"
+        host = try value(flags.host, "MSID_HOST", { $0 }).map { text throws -> BindAddress in
+            guard let address = BindAddress(parsing: text) else { throw ValidationError(BindAddress.accepted(text)) }
+            return address
+        } ?? BindAddress(literal: "127.0.0.1", family: AF_INET)
         port = try value(flags.port, "MSID_PORT", { UInt16($0) }) ?? Settings.defaultPort
         dataDirectory = try value(flags.dataDir, "MSID_DATA_DIR", { $0.isEmpty ? nil : $0 }) ?? Settings.defaultDataDirectory
         threads = try value(flags.threads, "MSID_THREADS", { Int($0) }) ?? ServerConfiguration.onlineCores
@@ -60,6 +68,8 @@ struct Settings {
         allowUnauthenticated = try value(flags.allowUnauthenticated ? true : nil, "MSID_ALLOW_UNAUTHENTICATED", Settings.boolean) ?? false
         protectMetrics = try value(flags.protectMetrics ? true : nil, "MSID_PROTECT_METRICS", Settings.boolean) ?? false
         maxBodyBytes = try value(flags.maxBody, "MSID_MAX_BODY", { $0 }).map { try Settings.byteCount($0, "--max-body", in: 1...(1 << 30)) } ?? (1 << 20)
+        maxSnapshotBodyBytes = try value(flags.maxSnapshotBody, "MSID_MAX_SNAPSHOT_BODY", { $0 })
+            .map { try Settings.byteCount($0, "--max-snapshot-body", in: 1...(1 << 34)) } ?? Settings.defaultMaxSnapshotBody
         maxConnections = try value(flags.maxConnections, "MSID_MAX_CONNECTIONS", { Int($0) }) ?? 1000
         reservedConnections = try value(flags.reservedConnections, "MSID_RESERVED_CONNECTIONS", { Int($0) }) ?? 16
         maxConnectionsPerIP = try value(flags.maxConnectionsPerIp, "MSID_MAX_CONNECTIONS_PER_IP", { Int($0) }) ?? 64

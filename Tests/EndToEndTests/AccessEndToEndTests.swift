@@ -84,7 +84,7 @@ struct AccessEndToEndTests {
         defer { files.remove() }
         try "read short\n".write(toFile: files.path + "/tokens", atomically: true, encoding: .utf8)
         for (path, reason) in [(files.path + "/tokens", "line 1: a token has 16 to 512 characters, this one 5"),
-                               (files.path + "/missing", "cannot read the token file")] {
+                               (files.path + "/missing", "cannot read the token file \(files.path)/missing: No such file or directory")] {
             do {
                 let server = try ServerProcess(arguments: ["--token-file", path])
                 server.stop()

@@ -196,7 +196,8 @@ struct DurabilityTests {
 
         let replaced = target.send(.put, "/v1/snapshot", document)
         #expect(replaced.status == .ok)
-        #expect(String(decoding: replaced.body, as: UTF8.self) == #"{"systems":2}"#)
+        #expect(String(decoding: replaced.body, as: UTF8.self)
+                == #"{"domains":8,"irqs":10,"replaced":{"domains":0,"irqs":0,"sequence":0,"systems":1},"systems":2}"#)
         #expect(target.state == source.state)
     }
 

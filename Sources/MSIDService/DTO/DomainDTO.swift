@@ -74,8 +74,8 @@ enum DomainDTO {
     /// kind's members; members of other kinds are unknown members.
     static func spec(_ body: JSONValue, system: SystemName) throws(RequestError) -> DomainSpec {
         var reader = try ObjectReader(body)
-        guard let name = try reader.domainName("name") else { throw .missingMember(pointer: "/name") }
-        guard let kind = try reader.enumeration("kind", DomainKind.self) else { throw .missingMember(pointer: "/kind") }
+        guard let name = try reader.domainName("name") else { throw reader.missing("name") }
+        guard let kind = try reader.enumeration("kind", DomainKind.self) else { throw reader.missing("kind") }
         let parent = try reader.domainName("parent")
         let configuration: DomainConfiguration
         switch kind {
@@ -91,22 +91,22 @@ enum DomainDTO {
             }
             configuration = .x86Vector(reservedVectors: vectors)
         case .gicv3:
-            guard let base = try reader.address("distributorBase") else { throw .missingMember(pointer: "/distributorBase") }
+            guard let base = try reader.address("distributorBase") else { throw reader.missing("distributorBase") }
             let spis = try reader.integer("spis", in: 1...Int64(DomainConfiguration.maximumSPIs)) ?? Int64(DomainConfiguration.maximumSPIs)
             var ranges: [SPIRange] = []
             if let list = reader.value("mbi") {
                 guard case .array(let elements) = list else { throw .wrongType(pointer: "/mbi", expected: "array", found: list.typeName) }
                 for (index, element) in elements.enumerated() {
                     var range = try ObjectReader(element, pointer: "/mbi/\(index)")
-                    guard let spiBase = try range.integer("spiBase", in: 32...1019) else { throw .missingMember(pointer: "/mbi/\(index)/spiBase") }
-                    guard let spiCount = try range.integer("spiCount", in: 1...988) else { throw .missingMember(pointer: "/mbi/\(index)/spiCount") }
+                    guard let spiBase = try range.integer("spiBase", in: 32...1019) else { throw range.missing("spiBase") }
+                    guard let spiCount = try range.integer("spiCount", in: 1...988) else { throw range.missing("spiCount") }
                     try range.finish()
                     ranges.append(SPIRange(base: UInt32(spiBase), count: UInt32(spiCount)))
                 }
             }
             configuration = .gicv3(distributorBase: base, spis: UInt32(spis), mbi: ranges)
         case .gicv3ITS:
-            guard let base = try reader.address("itsBase") else { throw .missingMember(pointer: "/itsBase") }
+            guard let base = try reader.address("itsBase") else { throw reader.missing("itsBase") }
             var map: [MSIMapEntry]?
             if let entries = reader.value("msiMap") {
                 guard case .array(let elements) = entries else {
@@ -116,9 +116,9 @@ enum DomainDTO {
                     let pointer = "/msiMap/\(index)"
                     var entry = try ObjectReader(element, pointer: pointer)
                     let segment = try entry.integer("segment", in: 0...0xFFFF) ?? 0
-                    guard let ridBase = try entry.address("ridBase") else { throw .missingMember(pointer: pointer + "/ridBase") }
-                    guard let deviceIDBase = try entry.address("deviceIdBase") else { throw .missingMember(pointer: pointer + "/deviceIdBase") }
-                    guard let length = try entry.integer("length", in: 1...0x1_0000) else { throw .missingMember(pointer: pointer + "/length") }
+                    guard let ridBase = try entry.address("ridBase") else { throw entry.missing("segment") }
+                    guard let deviceIDBase = try entry.address("deviceIdBase") else { throw entry.missing("deviceIdBase") }
+                    guard let length = try entry.integer("length", in: 1...0x1_0000) else { throw entry.missing("length") }
                     try entry.finish()
                     guard ridBase <= 0xFFFF else { throw .invalidValue(pointer: pointer + "/ridBase", reason: "a requester id has 16 bits") }
                     guard deviceIDBase <= 0xFFFF_FFFF else { throw .invalidValue(pointer: pointer + "/deviceIdBase", reason: "a DeviceID has at most 32 bits") }
@@ -128,9 +128,9 @@ enum DomainDTO {
             }
             configuration = .gicv3ITS(itsBase: base, msiMap: map?.isEmpty == true ? nil : map)
         case .gicv2m:
-            guard let base = try reader.address("frameBase") else { throw .missingMember(pointer: "/frameBase") }
-            guard let spiBase = try reader.integer("spiBase", in: 32...1019) else { throw .missingMember(pointer: "/spiBase") }
-            guard let spiCount = try reader.integer("spiCount", in: 1...988) else { throw .missingMember(pointer: "/spiCount") }
+            guard let base = try reader.address("frameBase") else { throw reader.missing("frameBase") }
+            guard let spiBase = try reader.integer("spiBase", in: 32...1019) else { throw reader.missing("spiBase") }
+            guard let spiCount = try reader.integer("spiCount", in: 1...988) else { throw reader.missing("spiCount") }
             configuration = .gicv2m(frameBase: base, spis: SPIRange(base: UInt32(spiBase), count: UInt32(spiCount)))
         case .hypervVPCI:
             let policy = try reader.enumeration("activatePolicy", HyperVActivatePolicy.self) ?? .firstPresent
@@ -144,7 +144,7 @@ enum DomainDTO {
             }
             configuration = .hypervVPCI(activatePolicy: policy, protocolVersion: version, instanceID: instance)
         case .pciMSI:
-            guard let text = try reader.string("device") else { throw .missingMember(pointer: "/device") }
+            guard let text = try reader.string("device") else { throw reader.missing("device") }
             let device: PCIAddress
             do { device = try PCIAddress(parsing: text) } catch {
                 guard case .invalidPCIAddress(_, let reason) = error else { throw .invalidValue(pointer: "/device", reason: "\(error)") }

@@ -315,8 +315,8 @@ enum IRQDTO {
     /// the CPUs) `preVectors`, `postVectors`, `setSizes` and `minCount`.
     static func allocation(_ body: JSONValue) throws(RequestError) -> AllocationRequest {
         var reader = try ObjectReader(body)
-        guard let count = try reader.integer("count", in: 1...2048) else { throw .missingMember(pointer: "/count") }
-        guard let type = try reader.enumeration("type", MSIType.self) else { throw .missingMember(pointer: "/type") }
+        guard let count = try reader.integer("count", in: 1...2048) else { throw reader.missing("count") }
+        guard let type = try reader.enumeration("type", MSIType.self) else { throw reader.missing("type") }
         let affinity = try reader.cpuSet("affinity")
         let managed = try reader.bool("managed") ?? false
         let activate = try reader.bool("activate") ?? true

@@ -44,14 +44,53 @@ struct ObjectReader {
     }
 
     mutating func require(_ key: String) throws(RequestError) -> JSONValue {
-        guard let value = value(key) else { throw .missingMember(pointer: path(key)) }
+        guard let value = value(key) else { throw missing(key) }
         return value
+    }
+
+    /// Refuses the first member (in sorted order) nobody read, suggesting the known member
+    /// nearest to it when one is at most two edits away.
+    /// The error for a required member that is absent: with the member the body has a typo
+    /// away that nothing has read yet (likely a misspelling of it), when there is one.
+    func missing(_ key: String) -> RequestError {
+        let unread = Set(members.keys.filter { !read.contains($0) && members[$0] != .null })
+        return .missingMember(pointer: path(key), nearby: ObjectReader.nearest(to: key, among: unread).map(path))
     }
 
     func finish() throws(RequestError) {
         if let unknown = members.keys.sorted().first(where: { !read.contains($0) }) {
-            throw .unknownMember(pointer: path(unknown))
+            throw .unknownMember(pointer: path(unknown), suggestion: ObjectReader.nearest(to: unknown, among: read).map(path))
         }
+    }
+
+    /// The name in `known` with the fewest edits from `name` (Levenshtein, case-insensitive),
+    /// when that is 1 or 2 and less than the name's length; ties go to the first in sorted order.
+    /// - Complexity: O(known × name length × candidate length), on a handful of short names.
+    static func nearest(to name: String, among known: Set<String>, maximum: Int = 2) -> String? {
+        let target = Array(name.lowercased().unicodeScalars)
+        var best: (name: String, distance: Int)?
+        for candidate in known.sorted() {
+            let distance = editDistance(target, Array(candidate.lowercased().unicodeScalars))
+            guard distance <= maximum, distance < target.count, distance < (best?.distance ?? .max) else { continue }
+            best = (candidate, distance)
+        }
+        return best?.name
+    }
+
+    /// Levenshtein distance (insertions, deletions, substitutions), one row at a time.
+    static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
     }
 
     // MARK: Typed members

@@ -44,8 +44,8 @@ enum SystemDTO {
     /// them out; the per-CPU `node` members describe any other layout).
     static func spec(_ body: JSONValue) throws(RequestError) -> SystemSpec {
         var reader = try ObjectReader(body)
-        guard let name = try reader.systemName("name") else { throw .missingMember(pointer: "/name") }
-        guard let arch = try reader.enumeration("arch", Architecture.self) else { throw .missingMember(pointer: "/arch") }
+        guard let name = try reader.systemName("name") else { throw reader.missing("name") }
+        guard let arch = try reader.enumeration("arch", Architecture.self) else { throw reader.missing("arch") }
         let cpus = try reader.require("cpus")
         let extended = try reader.bool("extendedDestinationId") ?? false
         let firstVirq = try reader.integer("firstVirq", in: 1...Int64(VirqSpace.limit - 1))
@@ -72,8 +72,8 @@ enum SystemDTO {
             var anyNode = false
             for (index, element) in elements.enumerated() {
                 var cpu = try ObjectReader(element, pointer: "/cpus/\(index)")
-                guard let id = try cpu.integer("id", in: 0...Int64(elements.count - 1)) else { throw .missingMember(pointer: "/cpus/\(index)/id") }
-                guard let hwid = try cpu.integer("hwid", in: 0...0xFF_FFFF_FFFF) else { throw .missingMember(pointer: "/cpus/\(index)/hwid") }
+                guard let id = try cpu.integer("id", in: 0...Int64(elements.count - 1)) else { throw cpu.missing("id") }
+                guard let hwid = try cpu.integer("hwid", in: 0...0xFF_FFFF_FFFF) else { throw cpu.missing("hwid") }
                 let node = try cpu.integer("node", in: 0...Int64(System.maxNUMANodes - 1))
                 try cpu.finish()
                 guard byID[Int(id)] == nil else { throw .invalidValue(pointer: "/cpus/\(index)/id", reason: "CPU \(id) is listed twice") }

@@ -1,3 +1,4 @@
+import Glibc
 import IRQModel
 import Logging
 import SnapshotStore
@@ -46,13 +47,20 @@ public final class Persistence: Sendable {
     }
 
     public static let snapshotName = "snapshot.json"
+    /// The state a `PUT /v1/snapshot` replaced, as a sealed snapshot document; one is kept,
+    /// overwritten by the next replacement. `PUT /v1/snapshot` takes it back as it is.
+    public static let backupName = "snapshot.replaced.json"
 
     public let directory: String
     let journal: Journal
     let threshold: SnapshotThreshold
     private let lock: DataDirectoryLock
     private let snapshotFile: SnapshotFile
+    private let backupFile: SnapshotFile
     private let snapshotGate = Mutex(())
+    /// When `snapshot.json` was last written (wall clock, nanoseconds since the epoch; 0 while
+    /// there is none): its modification time at recovery, then each snapshot's end.
+    private let lastSnapshotTime = Atomic<Int64>(0)
 
     private init(directory: String, lock: DataDirectoryLock, journal: Journal, threshold: SnapshotThreshold, syscalls: Syscalls) {
         self.directory = directory
@@ -60,6 +68,7 @@ public final class Persistence: Sendable {
         self.journal = journal
         self.threshold = threshold
         self.snapshotFile = SnapshotFile(directory: directory, name: Persistence.snapshotName, syscalls: syscalls)
+        self.backupFile = SnapshotFile(directory: directory, name: Persistence.backupName, syscalls: syscalls)
     }
 
     /// Creates the directory (mode 0700) when missing and takes its lock, so that a second msid
@@ -141,6 +150,7 @@ public final class Persistence: Sendable {
                                       journal: Journal(directory: directory, nextSequence: next, appendingTo: appendable, syscalls: syscalls,
                                                        observer: journalObserver),
                                       threshold: threshold, syscalls: syscalls)
+        if snapshotBytes != nil { persistence.lastSnapshotTime.store(Persistence.modificationTime(snapshotPath) ?? Persistence.now(), ordering: .relaxed) }
         let report = Report(snapshotSequence: covered, replayedRecords: journal.records.count, tornTail: journal.tornTail,
                             putAside: putAside, lastSequence: journal.lastSequence)
         return (persistence, world, report)
@@ -155,6 +165,36 @@ public final class Persistence: Sendable {
         }
     }
 
+    /// Writes `world` (the state a replacement replaced, which reflects journal records up to
+    /// `sequence`) to `backupName`, atomically; returns the file's name.
+    func writeBackup(_ world: World, sequence: UInt64) throws(StoreError) -> String {
+        var bytes = SnapshotDocument.encode(world, sequence: sequence)
+        SnapshotChecksum.seal(&bytes)
+        try backupFile.replace(with: bytes)
+        return Persistence.backupName
+    }
+
+    /// Seconds since `snapshot.json` was last written, by the wall clock; nil while there is none.
+    var snapshotAgeSeconds: Double? {
+        let written = lastSnapshotTime.load(ordering: .relaxed)
+        guard written > 0 else { return nil }
+        return Double(max(0, Persistence.now() - written)) / 1e9
+    }
+
+    /// The wall clock in nanoseconds since the epoch.
+    private static func now() -> Int64 {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return Int64(time.tv_sec) * 1_000_000_000 + Int64(time.tv_nsec)
+    }
+
+    /// A file's modification time in nanoseconds since the epoch, or nil when it cannot be read.
+    private static func modificationTime(_ path: String) -> Int64? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        return Int64(status.st_mtim.tv_sec) * 1_000_000_000 + Int64(status.st_mtim.tv_nsec)
+    }
+
     /// Cuts a snapshot: `capture` runs under the caller's world lock, copies the world and
     /// rotates the journal (`journal.rotate()` returns the sequence the copy covers); the copy
     /// is encoded and written outside that lock; then the segments it covers are deleted.
@@ -165,6 +205,7 @@ public final class Persistence: Sendable {
             SnapshotChecksum.seal(&bytes)
             try snapshotFile.replace(with: bytes)
             try journal.removeSegments(before: sequence + 1)
+            lastSnapshotTime.store(Persistence.now(), ordering: .relaxed)
             return SnapshotInfo(sequence: sequence, bytes: bytes.count)
         }
     }

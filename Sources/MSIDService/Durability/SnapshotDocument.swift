@@ -13,7 +13,7 @@ public enum SnapshotDocument {
     /// The format this msid writes and the only one it reads.
     public static let format = 1
     /// The msid release that wrote a document (informational).
-    public static let msidVersion = "0.1.0"
+    public static let msidVersion = BuildInfo.version
 
     /// Why a document was refused; nothing is changed when decoding fails.
     public enum Failure: Error, Hashable, Sendable, CustomStringConvertible {

@@ -110,7 +110,7 @@ enum IRQHandlers {
         let body = try context.jsonBody()
         let cpus = try context.decode { () throws(RequestError) in
             var reader = try ObjectReader(body)
-            guard let cpus = try reader.cpuSet("cpus") else { throw .missingMember(pointer: "/cpus") }
+            guard let cpus = try reader.cpuSet("cpus") else { throw reader.missing("cpus") }
             try reader.finish()
             return cpus
         }

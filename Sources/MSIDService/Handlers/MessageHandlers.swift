@@ -15,9 +15,9 @@ enum MessageHandlers {
         let body = try context.jsonBody()
         let (message, device) = try context.decode { () throws(RequestError) in
             var reader = try ObjectReader(body)
-            guard let hi = try reader.integer("addressHi", in: 0...Int64(UInt32.max)) else { throw .missingMember(pointer: "/addressHi") }
-            guard let lo = try reader.integer("addressLo", in: 0...Int64(UInt32.max)) else { throw .missingMember(pointer: "/addressLo") }
-            guard let data = try reader.integer("data", in: 0...Int64(UInt32.max)) else { throw .missingMember(pointer: "/data") }
+            guard let hi = try reader.integer("addressHi", in: 0...Int64(UInt32.max)) else { throw reader.missing("addressHi") }
+            guard let lo = try reader.integer("addressLo", in: 0...Int64(UInt32.max)) else { throw reader.missing("addressLo") }
+            guard let data = try reader.integer("data", in: 0...Int64(UInt32.max)) else { throw reader.missing("data") }
             var device: PCIAddress?
             if let text = try reader.string("device") {
                 guard let parsed = try? PCIAddress(parsing: text) else {

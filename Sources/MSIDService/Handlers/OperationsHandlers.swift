@@ -25,7 +25,8 @@ enum OperationsHandlers {
 
     /// The Prometheus text exposition (`ServiceMetrics`), the per-domain gauges read now.
     static func metrics(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
-        HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
+        context.metrics.setState(context.state.totals, limits: context.state.limits, snapshotAgeSeconds: context.state.snapshotAgeSeconds)
+        return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4; charset=utf-8",
                      body: context.metrics.exposition(of: context.state.readAll { ($0.name, $0.domainViews) }))
     }
 

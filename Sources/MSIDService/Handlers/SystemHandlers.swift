@@ -71,7 +71,7 @@ enum SystemHandlers {
         let body = try context.jsonBody()
         let online = try context.decode { () throws(RequestError) in
             var reader = try ObjectReader(body)
-            guard let value = try reader.bool("online") else { throw .missingMember(pointer: "/online") }
+            guard let value = try reader.bool("online") else { throw reader.missing("online") }
             try reader.finish()
             return value
         }

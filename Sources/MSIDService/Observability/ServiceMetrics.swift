@@ -15,7 +15,12 @@ import Synchronization
 /// - `msid_domain_irqs{system,domain,kind}`, `msid_domain_used{…,unit}` and
 ///   `msid_domain_free{…,unit}`: live IRQs with a level in the domain, and the domain's own
 ///   resource (vectors, SPIs, LPIs, MSI vectors, MSI-X entries, virqs) used and free, read from the state at
-///   each scrape.
+///   each scrape;
+/// - `msid_build_info{version}`: always 1, the release in its label;
+/// - `msid_state_size{resource}` and `msid_state_limit{resource}`: systems, domains and live
+///   IRQs in the whole state, and their `--max-*` caps (`size / limit` is how full it is);
+/// - `msid_snapshot_age_seconds`: wall-clock seconds since `snapshot.json` was last written (its
+///   modification time after a start); absent in memory and until there is a snapshot.
 ///
 /// A route's histogram and its counters are created once and then found by a lookup in a
 /// small table under a lock, so that a request pays one increment and one observation.
@@ -51,6 +56,11 @@ final class ServiceMetrics: Sendable {
     private let domainGauges = Mutex<[DomainKey: DomainGauges]>([:])
     private let fsyncDuration: DurationHistogram
     private let batchRecords: ValueHistogram
+    /// Per resource (systems, domains, irqs): the state's size and its cap.
+    private let stateSize: [StateLimits.Resource: Gauge]
+    private let stateLimit: [StateLimits.Resource: Gauge]
+    /// Made at the first scrape with a snapshot on disk.
+    private let snapshotAge = Mutex<Gauge?>(nil)
 
     /// The metric names and their help lines (computed: the descriptor type is not `Sendable`).
     private enum Name {
@@ -84,6 +94,22 @@ final class ServiceMetrics: Sendable {
                 namespace: "msid", subsystem: "domain", metricName: "used", unitName: "",
                 helpText: "The domain's own resource in use (unit: vectors, spis, lpis, msi-vectors, msix-entries or virqs).")
         }
+        static var buildInfo: MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "msid", subsystem: "build", metricName: "info", unitName: "",
+                                 helpText: "Always 1; the msid release in the version label.")
+        }
+        static var stateSize: MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "msid", subsystem: "state", metricName: "size", unitName: "",
+                                 helpText: "Systems, domains or live IRQs in the whole state (resource label).")
+        }
+        static var stateLimit: MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "msid", subsystem: "state", metricName: "limit", unitName: "",
+                                 helpText: "The cap on systems, domains or live IRQs (--max-systems, --max-domains, --max-irqs).")
+        }
+        static var snapshotAge: MetricNameDescriptor {
+            MetricNameDescriptor(namespace: "msid", subsystem: "snapshot", metricName: "age", unitName: "seconds",
+                                 helpText: "Seconds since snapshot.json was last written (its modification time after a start).")
+        }
         static var domainFree: MetricNameDescriptor {
             MetricNameDescriptor(
                 namespace: "msid", subsystem: "domain", metricName: "free", unitName: "",
@@ -107,6 +133,30 @@ final class ServiceMetrics: Sendable {
     init() {
         fsyncDuration = registry.makeDurationHistogram(descriptor: Name.fsync, labels: [], buckets: ServiceMetrics.fsyncBuckets)
         batchRecords = registry.makeValueHistogram(descriptor: Name.batch, labels: [], buckets: ServiceMetrics.batchBuckets)
+        registry.makeGauge(descriptor: Name.buildInfo, labels: [("version", BuildInfo.version)]).set(Double(1))
+        var size: [StateLimits.Resource: Gauge] = [:]
+        var limit: [StateLimits.Resource: Gauge] = [:]
+        for resource in [StateLimits.Resource.systems, .domains, .irqs] {
+            size[resource] = registry.makeGauge(descriptor: Name.stateSize, labels: [("resource", resource.rawValue)])
+            limit[resource] = registry.makeGauge(descriptor: Name.stateLimit, labels: [("resource", resource.rawValue)])
+        }
+        stateSize = size
+        stateLimit = limit
+    }
+
+    /// Sets the state gauges: its size against the caps, and the snapshot's age.
+    func setState(_ totals: ServiceState.Totals, limits: StateLimits, snapshotAgeSeconds: Double?) {
+        for (resource, count, cap) in [(StateLimits.Resource.systems, totals.systems, limits.systems),
+                                       (.domains, totals.domains, limits.domains), (.irqs, totals.irqs, limits.irqs)] {
+            stateSize[resource]?.set(Double(count))
+            stateLimit[resource]?.set(Double(cap))
+        }
+        guard let snapshotAgeSeconds else { return }
+        snapshotAge.withLock { gauge in
+            let made = gauge ?? registry.makeGauge(descriptor: Name.snapshotAge, labels: [])
+            gauge = made
+            made.set(snapshotAgeSeconds)
+        }
     }
 
     /// Counts one answered request and its duration.

@@ -50,7 +50,9 @@ struct Problem: Sendable, Equatable {
                 [("allowed", .array(allowed.map { .string($0.rawValue) }))])
     }
 
-    static func bodyTooLarge(limit: Int) -> Problem {
-        Problem(.bodyTooLarge, "the request body exceeds the limit of \(limit) bytes", [("limit", .integer(limit))])
+    /// A body over a limit; `setting` names the flag and variable that set it, so the reader
+    /// knows what an operator could raise.
+    static func bodyTooLarge(limit: Int, setting: String? = nil, what: String = "the request body") -> Problem {
+        Problem(.bodyTooLarge, "\(what) exceeds the limit of \(limit) bytes" + (setting.map { " (\($0))" } ?? ""), [("limit", .integer(limit))])
     }
 }

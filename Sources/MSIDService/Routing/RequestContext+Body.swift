@@ -79,7 +79,7 @@ extension RequestContext {
         return value
     }
 
-    /// A `true`/`false` query item; nil when absent.
+    /// A boolean query item, `true` or `false`; nil when absent.
     func queryBool(_ name: String) throws(ServiceError) -> Bool? {
         guard let text = request.queryValue(name) else { return nil }
         switch text {

@@ -110,12 +110,68 @@ final class ServiceState: Sendable {
         }
     }
 
-    /// Replaces the whole state with a validated world, durably, and cuts a snapshot right
-    /// away so that the journal does not keep the large record.
-    func replace(with newWorld: World) throws(ServiceError) -> Persistence.SnapshotInfo? {
+    /// The size of a state: systems, domains and live IRQs, and the journal sequence it reflects.
+    struct Totals: Sendable, Equatable {
+        var systems: Int
+        var domains: Int
+        var irqs: Int
+        var sequence: UInt64
+
+        init(_ world: borrowing World, sequence: UInt64) {
+            systems = world.systemCount
+            domains = world.domainCount
+            irqs = world.liveIRQCount
+            self.sequence = sequence
+        }
+    }
+
+    /// What a replacement did (or, for a dry run, would do).
+    struct Replacement: Sendable {
+        /// The state before the replacement.
+        var replaced: Totals
+        /// The snapshot cut right after (nil in memory and for a dry run).
+        var snapshot: Persistence.SnapshotInfo?
+        /// The backup of the replaced state (nil in memory and for a dry run), or why it
+        /// could not be written.
+        var backup: Result<String, StoreError>?
+    }
+
+    /// Checks a validated world against the caps without changing anything
+    /// (`PUT /v1/snapshot?dryRun=true`), and says what it would replace.
+    func checkReplacement(with newWorld: World) throws(ServiceError) -> Replacement {
         do throws(StateLimits.Exceeded) { try limits.check(newWorld) } catch { throw .stateLimit(error) }
-        try commit(.replace(newWorld)) { (world) throws(ServiceError) in world = newWorld }
-        return try snapshotNow()
+        return Replacement(replaced: totals)
+    }
+
+    /// Seconds since the snapshot on disk was written; nil in memory and before the first.
+    var snapshotAgeSeconds: Double? { durability.withLock { $0.persistence }?.snapshotAgeSeconds }
+
+    /// The size of the state now.
+    var totals: Totals {
+        let persistence = durability.withLock { $0.persistence }
+        return world.withLock { Totals($0, sequence: persistence?.journal.lastSequence ?? 0) }
+    }
+
+    /// Replaces the whole state with a validated world, durably; then writes the replaced state
+    /// to `Persistence.backupName` (the one backup, overwritten by the next replacement), and
+    /// cuts a snapshot so that the journal does not keep the large record. Until the snapshot
+    /// is cut the old snapshot and journal still hold the replaced state too, so a crash at any
+    /// point leaves it on disk.
+    func replace(with newWorld: World) throws(ServiceError) -> Replacement {
+        do throws(StateLimits.Exceeded) { try limits.check(newWorld) } catch { throw .stateLimit(error) }
+        let persistence = durability.withLock { $0.persistence }
+        // The old world is captured under the same lock as the replacement: no mutation between.
+        let (old, sequence) = try commit(.replace(newWorld)) { (world) throws(ServiceError) -> (World, UInt64) in
+            let old = world
+            world = newWorld
+            return (old, persistence?.journal.lastSequence ?? 0)
+        }
+        var replacement = Replacement(replaced: Totals(old, sequence: sequence))
+        if let persistence {
+            replacement.backup = Result { () throws(StoreError) -> String in try persistence.writeBackup(old, sequence: sequence) }
+        }
+        replacement.snapshot = try snapshotNow()
+        return replacement
     }
 
     /// The write path: encode the journal entry outside the lock; under it, change the world and
