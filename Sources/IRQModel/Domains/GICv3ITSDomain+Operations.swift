@@ -38,7 +38,7 @@ extension GICv3ITSDomain: DomainOperations {
                                       eventCount: device.events.bitCount)
         }
         device.events.set(offset ..< offset + request.count)
-        store(device)
+        if grant.createdITSDevice { store(device) } else { update(device) }
         for event in offset ..< offset + request.count {
             let lpi = HardwareIRQ(rawValue: device.lpiBase + UInt32(event))
             grant.hwirqs.append(lpi)
@@ -57,19 +57,17 @@ extension GICv3ITSDomain: DomainOperations {
             releaseLPIs(device.lpis)
             remove(deviceID: device.deviceID)
         } else {
-            store(device)
+            update(device)
         }
     }
 
     /// `its_irq_domain_free`: the event is released; the device and its LPIs go with its last
     /// event, unless the device is shared (the kernel keeps a shared ITS device for good).
     mutating func free(_ level: IRQLevel, of irq: IRQDescriptor, context: LevelContext) -> EffectList {
-        guard case .gicv3ITS(let state) = level.state, var device = self.device(serving: irq.device) else { return EffectList() }
-        device.events.clear(Int(state.eventID))
-        guard device.events.setCount == 0, !device.shared else {
-            store(device)
-            return EffectList()
-        }
+        guard case .gicv3ITS(let state) = level.state, let id = deviceIDs[irq.device] else { return EffectList() }
+        // Cleared in place: a copy taken out first would make the event bitmap copy on write.
+        devices[id]?.events.clear(Int(state.eventID))
+        guard let device = devices[id], device.events.setCount == 0, !device.shared else { return EffectList() }
         releaseLPIs(device.lpis)
         remove(deviceID: device.deviceID)
         return EffectList(.itsCommand(.mapDevice(deviceID: device.deviceID, ittEntries: device.ittEntries, valid: false)))

@@ -146,18 +146,23 @@ public struct GICv3ITSDomain: Hashable, Sendable, Codable {
         return requesterID
     }
 
-    /// Stores an ITS device and indexes the PCI devices it serves.
+    /// Stores a new ITS device, or one whose PCI devices changed, and indexes them.
     mutating func store(_ device: ITSDevice) {
         sharerCount += device.sharers.count - (devices[device.deviceID]?.sharers.count ?? 0)
         devices[device.deviceID] = device
-        for pci in device.pciDevices { deviceIDs[pci] = device.deviceID }
+        deviceIDs[device.device] = device.deviceID
+        for pci in device.sharers { deviceIDs[pci] = device.deviceID }
     }
+
+    /// Writes back a stored device whose PCI devices did not change (its events did).
+    mutating func update(_ device: ITSDevice) { devices[device.deviceID] = device }
 
     /// Removes an ITS device and its PCI devices from the index.
     mutating func remove(deviceID: UInt32) {
         guard let device = devices.removeValue(forKey: deviceID) else { return }
         sharerCount -= device.sharers.count
-        for pci in device.pciDevices { deviceIDs[pci] = nil }
+        deviceIDs[device.device] = nil
+        for pci in device.sharers { deviceIDs[pci] = nil }
     }
 
     /// PCI devices that share another's ITS device (derived, kept by `store` and `remove`):

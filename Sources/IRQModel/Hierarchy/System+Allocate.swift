@@ -36,7 +36,8 @@ extension System {
     /// the system is then as it was. With `request.activate`, each IRQ is started, and a failed
     /// start frees the whole allocation again.
     /// - Returns: the virqs, ascending.
-    mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest) throws(ModelError) -> VirqList {
+    /// `leftResidue` says whether a refusal left a change behind (`World.apply(_:leftResidue:)`).
+    mutating func allocateIRQs(through name: DomainName, _ request: AllocationRequest, leftResidue: inout Bool) throws(ModelError) -> VirqList {
         let msiID = try recentDomainID(name)
         // Only the device and its table size are kept: a copy of the domain held across the
         // allocation would make its index bitmap copy-on-write when the level takes an index.
@@ -52,8 +53,15 @@ extension System {
             (storage) throws(ModelError) -> VirqList in
             let filled = fillPath(storage, from: msiID)
             defer { filled.deinitialize() }
-            return try allocateIRQs(path: UnsafeBufferPointer(filled), request, device: device, requesterID: requesterID,
-                                    msixTableSize: msixTableSize)
+            let path = UnsafeBufferPointer(filled)
+            let watched = mayLeaveResidue(path, request)
+            let before = watched ? residueFingerprint(path) : 0
+            do throws(ModelError) {
+                return try allocateIRQs(path: path, request, device: device, requesterID: requesterID, msixTableSize: msixTableSize)
+            } catch {
+                if watched { leftResidue = residueFingerprint(path) != before }
+                throw error
+            }
         }
     }
 

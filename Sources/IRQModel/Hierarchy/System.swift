@@ -348,25 +348,32 @@ public struct System: Hashable, Sendable {
     /// All live domains in creation order.
     public var allDomains: [Domain] { domains.compactMap { $0 } }
 
-    /// What a refused allocation through `name` can change for good, as the kernel's own
-    /// failure paths do: the x86 managed reservations (`irq_matrix_remove_managed` gives back
-    /// the lowest unused vector, not the one reserved) and the PCI devices sharing ITS devices,
-    /// in the domains on the path from `name` to the root (no other domain takes part). Equal
-    /// before and after a refused allocation means it left nothing behind.
+    /// What a refused allocation along `path` can change for good, as the kernel's own failure
+    /// paths do: the x86 managed reservations (`irq_matrix_remove_managed` gives back the lowest
+    /// unused vector, not the one reserved) and the PCI devices sharing ITS devices. No other
+    /// domain takes part. Equal before and after a refused allocation means it left nothing.
     /// - Complexity: O(path length).
-    func residueFingerprint(through name: DomainName) -> UInt64 {
-        guard let start = domainIDs[name] else { return 0 }
-        var fingerprint: UInt64 = 0
-        var next: DomainID? = start
-        while let id = next, id.index < domains.count, let domain = domains[id.index] {
-            next = domain.parent
-            switch domain.state {
-            case .x86Vector(let vectors): fingerprint ^= vectors.matrix.managedFingerprint
-            case .gicv3ITS(let its): fingerprint &+= UInt64(its.sharerCount) &* 0x9E37_79B9_7F4A_7C15
-            default: break
+    func residueFingerprint(_ path: UnsafeBufferPointer<DomainID>) -> UInt64 {
+        withDomains { domains in
+            var fingerprint: UInt64 = 0
+            for id in path where id.index < domains.count {
+                switch domains[id.index]?.state {
+                case .x86Vector(let vectors)?: fingerprint ^= vectors.matrix.managedFingerprint
+                case .gicv3ITS(let its)?: fingerprint &+= UInt64(its.sharerCount) &* 0x9E37_79B9_7F4A_7C15
+                default: break
+                }
             }
+            return fingerprint
         }
-        return fingerprint
+    }
+
+    /// Whether an allocation along `path` can leave a change behind when refused: one with a
+    /// managed vector (x86 managed reservations), or one through an ITS (sharing).
+    func mayLeaveResidue(_ path: UnsafeBufferPointer<DomainID>, _ request: AllocationRequest) -> Bool {
+        if request.managed { return true }
+        return withDomains { domains in
+            path.contains { id in id.index < domains.count && domains[id.index]?.kind == .gicv3ITS }
+        }
     }
 
     /// Lends the system, reached through a modify accessor, to a reader (see `World.withSystem`).

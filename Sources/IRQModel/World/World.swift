@@ -33,18 +33,6 @@ public struct World: Hashable, Sendable {
     /// journaled like a success, or replay would rebuild another world. Only allocations can.
     public mutating func apply(_ command: Command, leftResidue: inout Bool) throws(ModelError) -> Outcome {
         leftResidue = false
-        if case .allocateIRQs(let name, let domain, let request) = command {
-            let index = try index(of: name)
-            let before = systems.values[index].residueFingerprint(through: domain)
-            do {
-                return try systems.values[index].transaction { (system) throws(ModelError) in
-                    .irqsAllocated(try system.allocateIRQs(through: domain, request))
-                }
-            } catch {
-                leftResidue = systems.values[index].residueFingerprint(through: domain) != before
-                throw error
-            }
-        }
         switch command {
         case .createSystem(let spec):
             guard systems[spec.name] == nil else { throw .systemExists(spec.name) }
@@ -68,7 +56,11 @@ public struct World: Hashable, Sendable {
                 return .domainDeleted(domain)
             }
         case .allocateIRQs(let name, let domain, let request):
-            return try transaction(on: name) { (system) throws(ModelError) in .irqsAllocated(try system.allocateIRQs(through: domain, request)) }
+            var residue = false
+            defer { leftResidue = residue }
+            return try transaction(on: name) { (system) throws(ModelError) in
+                .irqsAllocated(try system.allocateIRQs(through: domain, request, leftResidue: &residue))
+            }
         case .activate(let name, let virq):
             return try transaction(on: name) { (system) throws(ModelError) in
                 try system.activate(virq)
