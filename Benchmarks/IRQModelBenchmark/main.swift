@@ -7,7 +7,8 @@
 // run, and the heap bytes per live IRQ. Two hierarchies: pci-msi → hyperv-vpci → x86-vector
 // (the Hyper-V guest this project started from: the create-interrupt request, the retarget
 // hypercall on unmask) and pci-msi → gicv3-its → gicv3 (an arm64 guest's usual path).
-// Then managed spreading: 1,024 managed vectors on 256 CPUs (`--managed-only` for just that).
+// Then managed spreading: 1,024 managed vectors on 256 CPUs (`--managed-only` for just that),
+// and listing 100,000 IRQs page by page (`--listing-only`).
 import Glibc
 import IRQModel
 
@@ -157,6 +158,13 @@ struct Bench {
 let iterations = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000
 /// `--arm64`: only the ITS hierarchy; otherwise the Hyper-V one first (or only, with --small-only).
 let hierarchies: [Hierarchy] = CommandLine.arguments.contains("--arm64") ? [.arm64ITS] : Hierarchy.allCases
+if CommandLine.arguments.contains("--listing-only") {
+    do { try ListingBench.run() } catch {
+        print("benchmark failed: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
 if CommandLine.arguments.contains("--managed-only") {
     do { try ManagedSpreadingBench.run(rounds: 50) } catch {
         print("benchmark failed: \(error)")
@@ -179,6 +187,7 @@ do {
     }
     _ = try Bench.memoryPerIRQ(count: 100_000)
     try ManagedSpreadingBench.run(rounds: 50)
+    try ListingBench.run()
 } catch {
     print("benchmark failed: \(error)")
     exit(1)
