@@ -1,3 +1,4 @@
+import Foundation
 import MicroHTTP
 @testable import MSIDService
 import Testing
@@ -165,5 +166,58 @@ struct PaginationTests {
         guard case .array(let events)? = masks.member("events") else { Issue.record("no events"); return }
         #expect(events.count == 1 && events.first?.member("kind") == .string("masked"))
         #expect(Self.get(service, "/v1/systems/x/events", [("kind", "bogus")]).status == .badRequest)
+    }
+}
+
+/// Bulk operations over HTTP: cascades, a device's IRQs, a cpulist hotplug; one journal record each.
+@Suite("Bulk operations")
+struct BulkOperationTests {
+    @Test("cascading deletes answer what they freed; without cascade a busy domain is still 409")
+    func cascades() {
+        let service = ViewTests.x86()
+        #expect(service.send(.delete, "/v1/systems/x/domains/vpci").status == .conflict)
+        let domain = service.responder.respond(to: HTTPRequest(method: .delete, path: "/v1/systems/x/domains/vpci",
+                                                               query: [("cascade", "true")], headers: [:], body: []))
+        #expect(ViewTests.text(domain) == #"{"domains":["nvme","vpci"],"freed":[24,25,26,27,28]}"#)
+        let bad = service.responder.respond(to: HTTPRequest(method: .delete, path: "/v1/systems/x", query: [("cascade", "maybe")],
+                                                            headers: [:], body: []))
+        #expect(bad.status == .badRequest)
+        let system = service.responder.respond(to: HTTPRequest(method: .delete, path: "/v1/systems/x", query: [("cascade", "true")],
+                                                               headers: [:], body: []))
+        #expect(ViewTests.text(system) == #"{"domains":["vector"],"freed":[]}"#)
+        #expect(service.send(.get, "/v1/systems/x").status == .notFound)
+    }
+
+    @Test("a device's IRQs freed in one call; a cpulist hotplug answers reports and the events caused")
+    func deviceAndCPUs() {
+        let service = ViewTests.x86()
+        #expect(ViewTests.text(service.send(.delete, "/v1/systems/x/domains/nvme/irqs")) == #"{"freed":[24,25,26,27,28]}"#)
+        let service2 = ViewTests.x86()
+        let answer = ViewTests.text(service2.send(.patch, "/v1/systems/x/cpus", #"{"cpus":"2-3","online":false}"#))
+        #expect(answer.hasPrefix(#"{"cpus":[{"cpu":2,"#))
+        #expect(answer.contains(#""kind":"cpu-offline""#) && answer.contains(#""kind":"managed-shutdown""#))
+        let refused = service2.send(.patch, "/v1/systems/x/cpus", #"{"cpus":"0-1","online":false}"#)
+        #expect(refused.status == .conflict)
+        #expect(ViewTests.text(service2.send(.get, "/v1/systems/x")).contains(#""online":"0-1""#))
+    }
+
+    @Test("bulk commands are journaled as one record each and replay")
+    func journaled() throws {
+        let directory = try scratch("bulk")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let before: String
+        do {
+            let (service, _) = try Service.recovered(from: directory)
+            service.send(.post, "/v1/systems", #"{"name":"x","arch":"x86_64","cpus":4}"#)
+            service.send(.post, "/v1/systems/x/domains", #"{"name":"vector","kind":"x86-vector"}"#)
+            service.send(.post, "/v1/systems/x/domains", #"{"name":"a","kind":"pci-msi","parent":"vector","device":"0000:00:01.0"}"#)
+            #expect(service.send(.post, "/v1/systems/x/domains/a/irqs", #"{"count":4,"type":"msix","managed":true}"#).status == .created)
+            service.send(.patch, "/v1/systems/x/cpus", #"{"cpus":"1-3","online":false}"#)
+            service.send(.delete, "/v1/systems/x/domains/a/irqs")
+            before = service.state
+        }
+        let (again, report) = try Service.recovered(from: directory)
+        #expect(report.replayedRecords == 6)
+        #expect(again.state == before)
     }
 }

@@ -14,6 +14,8 @@ public struct HotplugReport: Hashable, Sendable, Codable {
     public internal(set) var shutDown: [VirtualIRQ] = []
     /// Managed IRQs started again (online).
     public internal(set) var started: [VirtualIRQ] = []
+    /// The sequence numbers of the events the change recorded (`first ..< next`).
+    public internal(set) var events: Range<UInt64> = 0 ..< 0
 }
 
 extension System {
@@ -23,7 +25,9 @@ extension System {
         guard cpu.index < cpus.count else { throw .cpuNotFound(system: name, cpu: cpu, cpuCount: cpus.count) }
         var report = HotplugReport(cpu: cpu, online: wanted)
         guard cpus[cpu.index].online != wanted else { return report }
+        let first = events.nextSequence.rawValue
         if wanted { bringOnline(cpu, &report) } else { try takeOffline(cpu, &report) }
+        report.events = first ..< events.nextSequence.rawValue
         return report
     }
 

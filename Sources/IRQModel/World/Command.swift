@@ -14,12 +14,21 @@ public enum Command: Hashable, Sendable, Codable {
     case unmask(system: SystemName, virq: VirtualIRQ)
     case free(system: SystemName, virq: VirtualIRQ)
     case setAffinity(system: SystemName, virq: VirtualIRQ, cpus: CPUSet)
+    /// Frees every IRQ through a domain, then deletes it and every domain below it.
+    case deleteDomainCascade(system: SystemName, domain: DomainName)
+    /// `deleteDomainCascade` from the root, then the system.
+    case deleteSystemCascade(SystemName)
+    /// Frees every IRQ of a `pci-msi` domain (a driver's `pci_free_irq_vectors`).
+    case freeDeviceIRQs(system: SystemName, domain: DomainName)
+    /// Takes CPUs offline or online one by one, ascending, as a hotplug script would; all or none.
+    case setCPUsOnline(system: SystemName, cpus: CPUSet, online: Bool)
 
     /// The system the command acts on.
     public var system: SystemName {
         switch self {
         case .createSystem(let spec): spec.name
-        case .deleteSystem(let name): name
+        case .deleteSystem(let name), .deleteSystemCascade(let name): name
+        case .deleteDomainCascade(let system, _), .freeDeviceIRQs(let system, _), .setCPUsOnline(let system, _, _): system
         case .setCPUOnline(let system, _, _), .createDomain(let system, _), .deleteDomain(let system, _),
              .allocateIRQs(let system, _, _), .activate(let system, _), .deactivate(let system, _),
              .mask(let system, _), .unmask(let system, _), .free(let system, _), .setAffinity(let system, _, _):
@@ -40,4 +49,8 @@ public enum Outcome: Hashable, Sendable {
     case irqChanged(VirtualIRQ)
     case irqsFreed(VirqList)
     case affinityChanged(AffinityReport)
+    /// A cascade: the IRQs freed and the domains deleted (children before parents).
+    case cascadeDeleted(freed: VirqList, domains: [DomainName])
+    /// A bulk hotplug: one report per CPU whose state changed, in the order they changed.
+    case cpusChanged([HotplugReport])
 }

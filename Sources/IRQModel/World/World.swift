@@ -85,6 +85,24 @@ public struct World: Hashable, Sendable {
             return try transaction(on: name) { (system) throws(ModelError) in .irqsFreed(try system.freeIRQ(virq)) }
         case .setAffinity(let name, let virq, let cpus):
             return try transaction(on: name) { (system) throws(ModelError) in .affinityChanged(try system.setAffinity(virq, to: cpus)) }
+        case .deleteDomainCascade(let name, let domain):
+            return try transaction(on: name) { (system) throws(ModelError) in
+                let (freed, deleted) = try system.deleteCascade(domain)
+                return .cascadeDeleted(freed: freed, domains: deleted)
+            }
+        case .deleteSystemCascade(let name):
+            let index = try index(of: name)
+            var freed = VirqList()
+            var deleted: [DomainName] = []
+            if let root = systems.values[index].rootName {
+                (freed, deleted) = try systems.values[index].deleteCascade(root)
+            }
+            remove(name)
+            return .cascadeDeleted(freed: freed, domains: deleted)
+        case .freeDeviceIRQs(let name, let domain):
+            return try transaction(on: name) { (system) throws(ModelError) in .irqsFreed(try system.freeDeviceIRQs(domain)) }
+        case .setCPUsOnline(let name, let cpus, let online):
+            return try transaction(on: name) { (system) throws(ModelError) in .cpusChanged(try system.setCPUs(cpus, online: online)) }
         }
     }
 

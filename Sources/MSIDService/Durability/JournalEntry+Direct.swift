@@ -32,7 +32,8 @@ extension Command {
             writer.member("online", online)
             writer.endObject()
             writer.endObject()
-        case .createSystem, .deleteSystem, .createDomain, .deleteDomain, .allocateIRQs:
+        case .createSystem, .deleteSystem, .createDomain, .deleteDomain, .allocateIRQs, .deleteDomainCascade, .deleteSystemCascade,
+             .freeDeviceIRQs, .setCPUsOnline:
             return nil
         }
         writer.endObject()

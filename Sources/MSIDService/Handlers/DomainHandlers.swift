@@ -63,9 +63,13 @@ enum DomainHandlers {
         return context.json(.ok, view)
     }
 
+    /// `DELETE .../domains/{domain}[?cascade=true]`: 409 while busy, or with `cascade` its IRQs
+    /// freed and the domains below it deleted first, in one change.
     static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let cascade = try BulkHandlers.cascade(context)
         let name = try context.systemName()
         let domain = try context.domainName()
+        if cascade { return BulkHandlers.cascadeAnswer(context, try context.state.apply(.deleteDomainCascade(system: name, domain: domain))) }
         try context.state.apply(.deleteDomain(system: name, domain: domain))
         return HTTPResponse(status: .noContent)
     }

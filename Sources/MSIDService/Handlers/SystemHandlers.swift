@@ -52,8 +52,12 @@ enum SystemHandlers {
         return context.json(.ok, system)
     }
 
+    /// `DELETE /v1/systems/{system}[?cascade=true]`: 409 while it has domains, or with
+    /// `cascade` everything in it freed and deleted, in one change.
     static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        let cascade = try BulkHandlers.cascade(context)
         let name = try context.systemName()
+        if cascade { return BulkHandlers.cascadeAnswer(context, try context.state.apply(.deleteSystemCascade(name))) }
         try context.state.apply(.deleteSystem(name))
         return HTTPResponse(status: .noContent)
     }
