@@ -18,8 +18,11 @@ enum Environment {
 
 /// Writes whole lines with write(2) (Glibc's `stdout` is a global var that Swift 6 will not
 /// touch from here; libmicrohttpd-notes.md, pitfall 9).
-private func writeLine(_ text: String, to descriptor: Int32) {
-    let bytes = Array((text + "\n").utf8)
+private func writeLine(_ text: String, to descriptor: Int32) { writeAll(text + "\n", to: descriptor) }
+
+/// Writes all of `text`, retrying short writes and interruptions.
+private func writeAll(_ text: String, to descriptor: Int32) {
+    let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
         let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
@@ -32,6 +35,8 @@ private func writeLine(_ text: String, to descriptor: Int32) {
 /// Standard output: the `listening on` and `ready` lines.
 enum StandardOutput {
     static func writeLine(_ text: String) { msid.writeLine(text, to: 1) }
+    /// `text` as it is (the caller ends its lines).
+    static func write(_ text: String) { writeAll(text, to: 1) }
 }
 
 /// Standard error: the reason a start fails, before logging is of use.

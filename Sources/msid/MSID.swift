@@ -9,6 +9,6 @@ struct MSID: ParsableCommand {
         commandName: "msid",
         abstract: "Interrupt-domain modelling service: Linux-style IRQ hierarchies and MSI messages over HTTP/JSON.",
         version: BuildInfo.version,
-        subcommands: [Serve.self, HealthCheck.self],
+        subcommands: [Serve.self, HealthCheck.self, Ctl.self],
         defaultSubcommand: Serve.self)
 }
