@@ -11,6 +11,9 @@ public struct EventTrail: Hashable, Sendable, Codable {
     private var start = 0
     /// The sequence number the next event gets.
     public private(set) var nextSequence = EventSequence(rawValue: 1)
+    /// The time stamped on the events of the command being applied (`World.apply(_:at:...)`
+    /// sets it for the command and clears it after, so it is nil at rest and never encoded).
+    var now: UInt64?
 
     public init(capacity: Int = EventTrail.defaultCapacity) { self.capacity = max(1, capacity) }
 
@@ -19,7 +22,7 @@ public struct EventTrail: Hashable, Sendable, Codable {
     var mark: Mark { Mark(count: storage.count, next: nextSequence) }
 
     mutating func append(_ effect: HardwareEffect, virq: VirtualIRQ?) {
-        storage.append(HardwareEvent(sequence: nextSequence, virq: virq, effect: effect))
+        storage.append(HardwareEvent(sequence: nextSequence, virq: virq, effect: effect, time: now))
         nextSequence = EventSequence(rawValue: nextSequence.rawValue + 1)
     }
 

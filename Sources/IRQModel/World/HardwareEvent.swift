@@ -5,11 +5,16 @@ public struct HardwareEvent: Hashable, Sendable, Codable {
     /// The IRQ concerned, if any.
     public let virq: VirtualIRQ?
     public let effect: HardwareEffect
+    /// When the command that caused it was applied, in milliseconds since the Unix epoch: the
+    /// time the service stamped on the command (and journaled with it, so replay gives the same
+    /// trail); nil for commands applied without a clock.
+    public let time: UInt64?
 
-    package init(sequence: EventSequence, virq: VirtualIRQ?, effect: HardwareEffect) {
+    package init(sequence: EventSequence, virq: VirtualIRQ?, effect: HardwareEffect, time: UInt64? = nil) {
         self.sequence = sequence
         self.virq = virq
         self.effect = effect
+        self.time = time
     }
 }
 

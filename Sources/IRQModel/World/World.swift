@@ -32,7 +32,23 @@ public struct World: Hashable, Sendable {
     /// vector; a PCI device that joined a shared ITS device stays). Such a refusal must be
     /// journaled like a success, or replay would rebuild another world. Only allocations can.
     public mutating func apply(_ command: Command, leftResidue: inout Bool) throws(ModelError) -> Outcome {
+        try apply(command, at: nil, leftResidue: &leftResidue)
+    }
+
+    /// `apply(_:leftResidue:)`, with the events the command records stamped with `time`
+    /// (milliseconds since the Unix epoch; the caller journals the same time with the command).
+    public mutating func apply(_ command: Command, at time: UInt64?, leftResidue: inout Bool) throws(ModelError) -> Outcome {
         leftResidue = false
+        guard let time, let index = try? index(of: command.system) else { return try applyUnstamped(command, leftResidue: &leftResidue) }
+        systems.values[index].events.now = time
+        defer {
+            // The command may have deleted the system (and moved others).
+            if let after = try? self.index(of: command.system) { systems.values[after].events.now = nil }
+        }
+        return try applyUnstamped(command, leftResidue: &leftResidue)
+    }
+
+    private mutating func applyUnstamped(_ command: Command, leftResidue: inout Bool) throws(ModelError) -> Outcome {
         switch command {
         case .createSystem(let spec):
             guard systems[spec.name] == nil else { throw .systemExists(spec.name) }

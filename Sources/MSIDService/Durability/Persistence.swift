@@ -116,14 +116,16 @@ public final class Persistence: Sendable {
         for record in journal.records {
             do throws(JournalEntryFailure) {
                 switch try JournalEntry.decode(record.payload) {
-                case .command(let command):
-                    do throws(ModelError) { _ = try world.apply(command) } catch {
+                case .command(let command, let time):
+                    var residue = false
+                    do throws(ModelError) { _ = try world.apply(command, at: time, leftResidue: &residue) } catch {
                         throw JournalEntryFailure(reason: "the model refuses it: \(error)")
                     }
-                case .refused(let command):
+                case .refused(let command, let time):
                     // Refused when it ran, with a change left behind; refused again here,
                     // leaving the same change.
-                    if (try? world.apply(command)) != nil {
+                    var residue = false
+                    if (try? world.apply(command, at: time, leftResidue: &residue)) != nil {
                         throw JournalEntryFailure(reason: "a command refused when it ran succeeds on replay")
                     }
                 case .replace(let state):

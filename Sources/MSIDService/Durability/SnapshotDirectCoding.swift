@@ -327,6 +327,7 @@ extension HardwareEvent: JSONDirectEncodable, JSONDirectDecodable {
         if let virq { writer.member("virq", virq.rawValue) }
         writer.key("effect")
         effect.writeJSON(to: &writer)
+        if let time { writer.member("time", time) }
         writer.endObject()
     }
 
@@ -334,9 +335,10 @@ extension HardwareEvent: JSONDirectEncodable, JSONDirectDecodable {
         guard var object = CanonicalObject(json),
               let sequence = object.next("sequence")?.canonicalInteger(UInt64.self),
               let virq = object.optional("virq", { $0.canonicalInteger(UInt32.self).map(VirtualIRQ.init(rawValue:)) }),
-              let effectValue = object.next("effect"), object.isAtEnd,
+              let effectValue = object.next("effect"),
+              let time = object.optional("time", { $0.canonicalInteger(UInt64.self) }), object.isAtEnd,
               let effect = HardwareEffect(canonicalJSON: effectValue) else { return nil }
-        self.init(sequence: EventSequence(rawValue: sequence), virq: virq, effect: effect)
+        self.init(sequence: EventSequence(rawValue: sequence), virq: virq, effect: effect, time: time)
     }
 }
 

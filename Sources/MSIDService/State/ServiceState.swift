@@ -1,6 +1,9 @@
 import IRQModel
 import SnapshotStore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The world behind one lock (the analogue of the kernel's lock per hierarchy root), and its
 /// durability. The lock is held for the in-memory change and the journal append (a copy of
@@ -93,11 +96,13 @@ final class ServiceState: Sendable {
     /// from the system as the command left it (nil once deleted). `answer` builds a small view
     /// and cannot fail: the change is made by then.
     func apply<Answer: Sendable>(_ command: Command, answer: (Outcome, System?) -> Answer) throws(ServiceError) -> Answer {
-        let result = try commit(.command(command), orWhenRefused: .refused(command)) { [limits] (world) throws(ServiceError) -> Result<Answer, ModelError> in
+        // The time stamped on the command's events, journaled with it so that replay stamps the same.
+        let time = ServiceState.now()
+        let result = try commit(.command(command, at: time), orWhenRefused: .refused(command, at: time)) { [limits] (world) throws(ServiceError) -> Result<Answer, ModelError> in
             do throws(StateLimits.Exceeded) { try limits.check(command, against: world) } catch { throw .stateLimit(error) }
             var residue = false
             do throws(ModelError) {
-                let outcome = try world.apply(command, leftResidue: &residue)
+                let outcome = try world.apply(command, at: time, leftResidue: &residue)
                 return .success(answer(outcome, world.systems[command.system]))
             } catch {
                 guard residue else { throw .model(error) }
@@ -296,5 +301,14 @@ final class ServiceState: Sendable {
     /// the system copies the storage this copy still shares: use `read` for small answers.
     func copy(of name: SystemName) throws(ModelError) -> System {
         try world.withLock { (world) throws(ModelError) in try world.system(name) }
+    }
+}
+
+extension ServiceState {
+    /// The wall clock in milliseconds since the Unix epoch (what events are stamped with).
+    static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UInt64(max(0, spec.tv_sec)) * 1000 + UInt64(max(0, spec.tv_nsec)) / 1_000_000
     }
 }
