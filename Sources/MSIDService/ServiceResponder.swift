@@ -11,11 +11,15 @@ public struct ServiceOptions: Sendable {
     /// Whether `GET /metrics` needs a read token too (when tokens are configured).
     public var protectMetrics: Bool
     public var limits: StateLimits
+    /// Where the per-request lines go; nil logs them through the `Logger` (in-process use and
+    /// tests: slower, see `AccessLog`).
+    public var accessLog: AccessLog?
 
-    public init(tokens: AccessTokens? = nil, protectMetrics: Bool = false, limits: StateLimits = .default) {
+    public init(tokens: AccessTokens? = nil, protectMetrics: Bool = false, limits: StateLimits = .default, accessLog: AccessLog? = nil) {
         self.tokens = tokens
         self.protectMetrics = protectMetrics
         self.limits = limits
+        self.accessLog = accessLog
     }
 }
 
@@ -31,6 +35,7 @@ public struct ServiceResponder: HTTPResponder {
     private let metrics = ServiceMetrics()
     private let protectMetrics: Bool
     private let requestIDs = RequestIDSource()
+    private let accessLog: AccessLog?
     /// The tokens, replaceable at run time (`reloadTokens`).
     public let authenticator: Authenticator
 
@@ -47,6 +52,8 @@ public struct ServiceResponder: HTTPResponder {
         self.state = ServiceState(recovering: recovering, limits: options.limits)
         self.authenticator = Authenticator(tokens: options.tokens)
         self.protectMetrics = options.protectMetrics
+        self.accessLog = options.accessLog
+        if let accessLog = options.accessLog { metrics.watch(accessLog) }
     }
 
     public func respond(to request: HTTPRequest) -> HTTPResponse {
@@ -99,6 +106,13 @@ public struct ServiceResponder: HTTPResponder {
     /// headers, so never a token). A 5xx is an error, with its problem's detail as the cause.
     private func log(_ request: HTTPRequest, route: String, response: HTTPResponse, duration: Duration, requestID: String) {
         let level: Logger.Level = response.status.rawValue >= 500 ? .error : .info
+        if let accessLog {
+            guard accessLog.accepts(level) else { return }
+            let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+            accessLog.record(method: request.method.rawValue, route: route, status: response.status.rawValue, microseconds: micros,
+                             requestID: requestID, cause: level == .error ? Problem.detail(of: response) : nil)
+            return
+        }
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "method": "\(request.method.rawValue)",
