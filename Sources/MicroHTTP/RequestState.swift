@@ -13,6 +13,8 @@ final class RequestState {
     var answered = false
     /// The connection holds a reserve slot: only reserved paths, and it closes after the answer.
     var reserve = false
+    /// The answer comes later (`HTTPAnswer.later`): the connection is or was suspended.
+    var deferred: DeferredAnswer?
 
     init(method: HTTPMethod, path: String, query: [(name: String, value: String?)], headers: HTTPHeaders) {
         self.method = method

@@ -1,4 +1,5 @@
 import IRQModel
+import MicroHTTP
 import SnapshotStore
 import Synchronization
 
@@ -85,15 +86,20 @@ final class ServiceState: Sendable {
     /// (`World.apply(_:leftResidue:)`): then a `refused` record keeps that change durable
     /// before the refusal is answered.
     @discardableResult
-    func apply(_ command: Command) throws(ServiceError) -> Outcome {
-        try apply(command) { outcome, _ in outcome }
+    func apply(_ command: Command, deferringTo ticket: DurabilityTicket? = nil) throws(ServiceError) -> Outcome {
+        try apply(command, deferringTo: ticket) { outcome, _ in outcome }
     }
 
     /// Applies a command durably and returns `answer(outcome, system)`, computed under the lock
     /// from the system as the command left it (nil once deleted). `answer` builds a small view
     /// and cannot fail: the change is made by then.
-    func apply<Answer: Sendable>(_ command: Command, answer: (Outcome, System?) -> Answer) throws(ServiceError) -> Answer {
-        let result = try commit(.command(command), orWhenRefused: .refused(command)) { [limits] (world) throws(ServiceError) -> Result<Answer, ModelError> in
+    ///
+    /// With a `ticket`, the sync is not waited for: the record's sequence goes on the ticket,
+    /// and whoever holds it answers once `whenDurable` says so (the HTTP path: the connection is
+    /// suspended meanwhile, and no thread waits).
+    func apply<Answer: Sendable>(_ command: Command, deferringTo ticket: DurabilityTicket? = nil,
+                                 answer: (Outcome, System?) -> Answer) throws(ServiceError) -> Answer {
+        let result = try commit(.command(command), orWhenRefused: .refused(command), deferringTo: ticket) { [limits] (world) throws(ServiceError) -> Result<Answer, ModelError> in
             do throws(StateLimits.Exceeded) { try limits.check(command, against: world) } catch { throw .stateLimit(error) }
             var residue = false
             do throws(ModelError) {
@@ -121,7 +127,7 @@ final class ServiceState: Sendable {
     /// The write path: encode the journal entry outside the lock; under it, change the world and
     /// append the record (same order for both); outside it, wait for the shared sync.
     private func commit<R: Sendable>(_ entry: JournalEntry, _ change: (inout World) throws(ServiceError) -> R) throws(ServiceError) -> R {
-        let result = try commit(entry, orWhenRefused: nil) { (world) throws(ServiceError) -> Result<R, ModelError> in .success(try change(&world)) }
+        let result = try commit(entry, orWhenRefused: nil, deferringTo: nil) { (world) throws(ServiceError) -> Result<R, ModelError> in .success(try change(&world)) }
         switch result {
         case .success(let value): return value
         case .failure(let error): throw .model(error)  // never: the change above does not refuse
@@ -131,7 +137,7 @@ final class ServiceState: Sendable {
     /// `commit(_:_:)` for a change that may be refused yet leave the world changed: a
     /// `.failure` result is journaled as `refusal` (encoded under the lock, which is rare), and
     /// is durable before the refusal is answered.
-    private func commit<R: Sendable>(_ entry: JournalEntry, orWhenRefused refusal: JournalEntry?,
+    private func commit<R: Sendable>(_ entry: JournalEntry, orWhenRefused refusal: JournalEntry?, deferringTo ticket: DurabilityTicket?,
                                      _ change: (inout World) throws(ServiceError) -> Result<R, ModelError>)
         throws(ServiceError) -> Result<R, ModelError> {
         let persistence = try writablePersistence()
@@ -154,10 +160,27 @@ final class ServiceState: Sendable {
             }
         }
         if let persistence, let sequence {
-            do throws(StoreError) { try persistence.journal.waitUntilDurable(sequence) } catch { throw fail(error) }
+            if let ticket {
+                ticket.need(sequence)
+            } else {
+                do throws(StoreError) { try persistence.journal.waitUntilDurable(sequence) } catch { throw fail(error) }
+            }
             if persistence.snapshotDue { durability.withLock { $0.worker }?.signal() }
         }
         return result
+    }
+
+    /// Calls `completion` once journal record `sequence` is durable (nil), or with the
+    /// `storage-failed` error when its sync failed (the state then refuses mutations, as after
+    /// a failed `waitUntilDurable`). From the journal's completion thread, or at once.
+    func whenDurable(_ sequence: UInt64, _ completion: @escaping @Sendable (ServiceError?) -> Void) {
+        guard let persistence = durability.withLock({ $0.persistence }) else {
+            completion(nil)
+            return
+        }
+        persistence.journal.whenDurable(sequence) { [self] error in
+            completion(error.map { fail($0) })
+        }
     }
 
     /// Writes a snapshot now (`POST /v1/snapshot`, and after a state replacement).
@@ -188,6 +211,7 @@ final class ServiceState: Sendable {
             return state.worker
         }
         worker?.stop()
+        durability.withLock { $0.persistence }?.journal.stopCompletions()
         return try snapshotNow()
     }
 
@@ -240,5 +264,39 @@ final class ServiceState: Sendable {
     /// the system copies the storage this copy still shares: use `read` for small answers.
     func copy(of name: SystemName) throws(ModelError) -> System {
         try world.withLock { (world) throws(ModelError) in try world.system(name) }
+    }
+}
+
+/// The journal records one request's mutations wrote and has not waited for (a request answered
+/// after `ServiceState.whenDurable`), and what must happen once the answer is final (the
+/// idempotency cache keeps only answers whose records are durable).
+final class DurabilityTicket: Sendable {
+    private struct Book {
+        var sequence: UInt64?
+        var settled: [@Sendable (HTTPResponse) -> Void] = []
+    }
+
+    private let book = Mutex(Book())
+
+    /// Record `sequence` must be durable before the answer.
+    func need(_ sequence: UInt64) {
+        book.withLock { $0.sequence = max($0.sequence ?? 0, sequence) }
+    }
+
+    /// The newest record the answer waits for, if any.
+    var needed: UInt64? { book.withLock { $0.sequence } }
+
+    /// Runs `action` with the final answer.
+    func whenSettled(_ action: @escaping @Sendable (HTTPResponse) -> Void) {
+        book.withLock { $0.settled.append(action) }
+    }
+
+    /// The answer is final: runs what waited for it.
+    func settle(_ response: HTTPResponse) {
+        let actions = book.withLock { book in
+            defer { book.settled = [] }
+            return book.settled
+        }
+        for action in actions { action(response) }
     }
 }
