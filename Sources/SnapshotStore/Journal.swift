@@ -88,13 +88,20 @@ public final class Journal: @unchecked Sendable {
         /// request's CPU time and a wake-up; when none came for this long, the others are busy
         /// elsewhere (reading, or gone) and the batch goes without them.
         public var quiet: Duration
+        /// The longest wait is at least this, however fast the last sync was: through the
+        /// HTTP server a released writer comes back only after its answer went out and its
+        /// client's next request came in (about 100-300 us on 2 loaded cores), more than half
+        /// of a 0.14 ms sync; without it, 16 connections made 10-11 records per fdatasync,
+        /// with it 13-15 (scripts/bench-durable-http).
+        public var floor: Duration
 
-        public init(budget: Double, quiet: Duration) {
+        public init(budget: Double, quiet: Duration, floor: Duration = .zero) {
             self.budget = budget
             self.quiet = quiet
+            self.floor = floor
         }
 
-        public static let standard = BatchCollection(budget: 0.5, quiet: .microseconds(200))
+        public static let standard = BatchCollection(budget: 0.5, quiet: .microseconds(200), floor: .microseconds(300))
 
         var quietNanoseconds: UInt64 { Journal.nanoseconds(quiet) }
     }
@@ -317,7 +324,7 @@ public final class Journal: @unchecked Sendable {
     private func collect() {
         guard state.appendedSinceRelease < state.released, state.lastSyncNanoseconds > 0 else { return }
         let start = Monitor.now()
-        let deadline = start + UInt64(Double(state.lastSyncNanoseconds) * collection.budget)
+        let deadline = start + max(UInt64(Double(state.lastSyncNanoseconds) * collection.budget), Journal.nanoseconds(collection.floor))
         let quiet = collection.quietNanoseconds
         var quietUntil = start + quiet
         state.collecting = true
