@@ -141,7 +141,10 @@ public final class AccessLog: Sendable {
     static let causeLimit = 512
 }
 
-/// Appends ASCII bytes to a scratch buffer sized by the caller (every append is bounded).
+/// Appends ASCII bytes to a scratch buffer sized by the caller. Safe: every byte goes through
+/// `byte`, which checks the index against the buffer's count (a line longer than its estimate
+/// is cut, never written past the end), and the buffer is a stack allocation that lives for
+/// the whole of `record`'s formatting and copy.
 private struct LineWriter {
     let storage: UnsafeMutableBufferPointer<UInt8>
     var count = 0
