@@ -72,7 +72,7 @@ public struct ServiceResponder: HTTPResponder {
         let started = ContinuousClock.now
         let ticket = DurabilityTicket()
         let (response, route) = answer(request, ticket: ticket)
-        guard let sequence = ticket.needed else {
+        guard let sequence = ticket.needed, (state.sequences?.durable ?? 0) < sequence else {
             ticket.settle(response)
             return .now(finish(request, response, route: route, started: started))
         }
@@ -92,6 +92,9 @@ public struct ServiceResponder: HTTPResponder {
         // set the headers already, to the record its barrier waited for).
         if response.headers[ServiceResponder.appliedSequenceHeader] == nil, let (applied, durable) = state.sequences {
             response.headers.set(name: ServiceResponder.appliedSequenceHeader, value: String(applied))
+            response.headers.set(name: ServiceResponder.durableSequenceHeader, value: String(durable))
+        } else if response.headers[ServiceResponder.durableSequenceHeader] == nil, let (_, durable) = state.sequences {
+            // A durable read answered after its barrier (the applied sequence is the one it waited for).
             response.headers.set(name: ServiceResponder.durableSequenceHeader, value: String(durable))
         }
         let duration = ContinuousClock.now - started

@@ -73,4 +73,19 @@ struct DeferredDurabilityTests {
         let next = DeferredDurabilityTests.answer(service.responder, DeferredDurabilityTests.post("/v1/systems", #"{"name":"b","arch":"arm64","cpus":2}"#))
         #expect(next.response?.status == .serviceUnavailable)
     }
+
+    @Test("a durable read on the server's path waits with its ticket, not its thread, and says which record it waited for")
+    func durableRead() throws {
+        let directory = try scratch("deferred-read")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (service, _) = try Service.recovered(from: directory)
+        _ = DeferredDurabilityTests.answer(service.responder, DeferredDurabilityTests.post("/v1/systems", #"{"name":"a","arch":"arm64","cpus":2}"#))
+        let read = DeferredDurabilityTests.answer(service.responder, HTTPRequest(method: .get, path: "/v1/systems/a", query: [("consistency", "durable")]))
+        let response = try #require(read.response)
+        #expect(response.status == .ok)
+        let applied = UInt64(response.headers[ServiceResponder.appliedSequenceHeader] ?? "") ?? 0
+        let durable = UInt64(response.headers[ServiceResponder.durableSequenceHeader] ?? "") ?? 0
+        #expect(applied == 1)
+        #expect(durable >= applied)
+    }
 }

@@ -136,6 +136,18 @@ struct Router: Sendable {
         do throws(ServiceError) { response = try route.handler(context) } catch { response = Router.problem(error) }
         // Reads only: a mutation is answered once its own record is durable anyway.
         if consistency == .durable && (request.method == .get || request.method == .head) {
+            if let ticket {
+                // The server's path: the barrier is waited for with the connection suspended;
+                // the durable sequence is added once it holds (`ServiceResponder.finish`).
+                do throws(ServiceError) {
+                    let (applied, _) = try state.appliedForDurableRead()
+                    ticket.need(applied)
+                    response.headers.set(name: ServiceResponder.appliedSequenceHeader, value: String(applied))
+                } catch {
+                    response = Router.problem(error)
+                }
+                return response
+            }
             do throws(ServiceError) {
                 // The answer reflects no record after the one waited for: say so, rather than
                 // the sequence applied by the time the answer leaves.

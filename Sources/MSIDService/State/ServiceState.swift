@@ -235,6 +235,15 @@ final class ServiceState: Sendable {
     /// Returns the record waited for and the durable sequence after the wait (at least it).
     @discardableResult
     func waitUntilAppliedIsDurable() throws(ServiceError) -> (applied: UInt64, durable: UInt64) {
+        let (applied, persistence) = try appliedForDurableRead()
+        do throws(StoreError) { try persistence.journal.waitUntilDurable(applied) } catch { throw fail(error) }
+        return (applied, persistence.journal.sequences.durable)
+    }
+
+    /// The record a durable read must wait for (the last one applied), without waiting: the
+    /// server's path puts it on the request's `DurabilityTicket` and answers after
+    /// `whenDurable`. Throws as `waitUntilAppliedIsDurable` does before it waits.
+    func appliedForDurableRead() throws(ServiceError) -> (applied: UInt64, persistence: Persistence) {
         let (phase, persistence) = durability.withLock { ($0.phase, $0.persistence) }
         switch phase {
         case .recovering: throw .storage(.recovering)
@@ -242,9 +251,7 @@ final class ServiceState: Sendable {
         case .ready: break
         }
         guard let persistence else { throw .storage(.durableReadInMemory) }
-        let applied = persistence.journal.lastSequence
-        do throws(StoreError) { try persistence.journal.waitUntilDurable(applied) } catch { throw fail(error) }
-        return (applied, persistence.journal.sequences.durable)
+        return (persistence.journal.lastSequence, persistence)
     }
 
     /// Whether the in-memory state is persisted.
