@@ -86,6 +86,8 @@ bench: deps-bench
 	$(SWIFT) run -c release IRQModelBenchmark
 	$(SWIFT) run -c release DurabilityBenchmark
 	scripts/bench-http
+	scripts/bench-durable-http
+	scripts/bench-log
 
 clean:
 	rm -rf .build

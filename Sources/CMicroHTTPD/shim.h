@@ -97,7 +97,11 @@ static inline struct MHD_Daemon *mhd_shim_start(const struct mhd_shim_config *co
         return NULL;
     }
 
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    // MHD_ALLOW_SUSPEND_RESUME: answers that wait for a disk sync suspend their connection
+    // instead of holding a worker thread (it includes MHD_USE_ITC, which wakes the worker
+    // owning a connection resumed from another thread).
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME
+                       | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
     if (ipv6) flags |= MHD_USE_IPv6;
     if (config->tls_certificate_pem != NULL) flags |= MHD_USE_TLS;
 

@@ -11,11 +11,15 @@ public struct ServiceOptions: Sendable {
     /// Whether `GET /metrics` needs a read token too (when tokens are configured).
     public var protectMetrics: Bool
     public var limits: StateLimits
+    /// Where the per-request lines go; nil logs them through the `Logger` (in-process use and
+    /// tests: slower, see `AccessLog`).
+    public var accessLog: AccessLog?
 
-    public init(tokens: AccessTokens? = nil, protectMetrics: Bool = false, limits: StateLimits = .default) {
+    public init(tokens: AccessTokens? = nil, protectMetrics: Bool = false, limits: StateLimits = .default, accessLog: AccessLog? = nil) {
         self.tokens = tokens
         self.protectMetrics = protectMetrics
         self.limits = limits
+        self.accessLog = accessLog
     }
 }
 
@@ -31,6 +35,7 @@ public struct ServiceResponder: HTTPResponder {
     private let metrics = ServiceMetrics()
     private let protectMetrics: Bool
     private let requestIDs = RequestIDSource()
+    private let accessLog: AccessLog?
     /// The tokens, replaceable at run time (`reloadTokens`).
     public let authenticator: Authenticator
 
@@ -47,19 +52,52 @@ public struct ServiceResponder: HTTPResponder {
         self.state = ServiceState(recovering: recovering, limits: options.limits)
         self.authenticator = Authenticator(tokens: options.tokens)
         self.protectMetrics = options.protectMetrics
+        self.accessLog = options.accessLog
+        if let accessLog = options.accessLog { metrics.watch(accessLog) }
     }
 
+    /// The answer, made on the caller's thread: a mutation waits here for its journal sync
+    /// (in-process use and tests; the server uses `answer(to:)`).
     public func respond(to request: HTTPRequest) -> HTTPResponse {
-        let clock = ContinuousClock()
-        let started = clock.now
-        var (response, route) = answer(request)
+        let started = ContinuousClock.now
+        let (response, route) = answer(request, ticket: nil)
+        return finish(request, response, route: route, started: started)
+    }
+
+    /// The answer through the server: a mutation is applied and its record queued here, and
+    /// answered later, once the journal says the record is durable (or 503 when its sync
+    /// failed); the server suspends the connection meanwhile, so no worker thread waits for a
+    /// sync and one fdatasync covers the records of every connection (group commit).
+    public func answer(to request: HTTPRequest) -> HTTPAnswer {
+        let started = ContinuousClock.now
+        let ticket = DurabilityTicket()
+        let (response, route) = answer(request, ticket: ticket)
+        guard let sequence = ticket.needed, (state.sequences?.durable ?? 0) < sequence else {
+            ticket.settle(response)
+            return .now(finish(request, response, route: route, started: started))
+        }
+        return .later { [self] deliver in
+            state.whenDurable(sequence) { failure in
+                let final = failure.map { Router.problem($0) } ?? response
+                ticket.settle(final)
+                deliver(finish(request, final, route: route, started: started))
+            }
+        }
+    }
+
+    /// Headers every answer carries, then the metrics and the log line.
+    private func finish(_ request: HTTPRequest, _ answered: HTTPResponse, route: String, started: ContinuousClock.Instant) -> HTTPResponse {
+        var response = answered
         // Read after the answer was made: it reflects no record after `applied` (a durable read
         // set the headers already, to the record its barrier waited for).
         if response.headers[ServiceResponder.appliedSequenceHeader] == nil, let (applied, durable) = state.sequences {
             response.headers.set(name: ServiceResponder.appliedSequenceHeader, value: String(applied))
             response.headers.set(name: ServiceResponder.durableSequenceHeader, value: String(durable))
+        } else if response.headers[ServiceResponder.durableSequenceHeader] == nil, let (_, durable) = state.sequences {
+            // A durable read answered after its barrier (the applied sequence is the one it waited for).
+            response.headers.set(name: ServiceResponder.durableSequenceHeader, value: String(durable))
         }
-        let duration = clock.now - started
+        let duration = ContinuousClock.now - started
         let requestID = RequestIDSource.usable(request.headers["X-Request-ID"]) ?? requestIDs.next()
         response.headers.set(name: "X-Request-ID", value: requestID)
         metrics.record(route: route, method: request.method, status: response.status, duration: duration)
@@ -68,7 +106,7 @@ public struct ServiceResponder: HTTPResponder {
     }
 
     /// The answer and the route template it is counted under.
-    private func answer(_ request: HTTPRequest) -> (HTTPResponse, String) {
+    private func answer(_ request: HTTPRequest, ticket: DurabilityTicket?) -> (HTTPResponse, String) {
         let isAPI = request.path.hasPrefix("/v1/")
         if isAPI || (protectMetrics && request.path == "/metrics") {
             let required = isAPI ? Role.required(method: request.method, path: request.path) : .read
@@ -91,7 +129,7 @@ public struct ServiceResponder: HTTPResponder {
             let problem = StorageProblem.recovering
             return (Problem(problem).response(headers: problem.headers), router.template(for: request.path))
         }
-        let routed = router.respond(to: request, state: state, metrics: metrics)
+        let routed = router.respond(to: request, state: state, metrics: metrics, ticket: ticket)
         return (routed.response, routed.route)
     }
 
@@ -99,6 +137,13 @@ public struct ServiceResponder: HTTPResponder {
     /// headers, so never a token). A 5xx is an error, with its problem's detail as the cause.
     private func log(_ request: HTTPRequest, route: String, response: HTTPResponse, duration: Duration, requestID: String) {
         let level: Logger.Level = response.status.rawValue >= 500 ? .error : .info
+        if let accessLog {
+            guard accessLog.accepts(level) else { return }
+            let micros = duration.components.seconds * 1_000_000 + duration.components.attoseconds / 1_000_000_000_000
+            accessLog.record(method: request.method.rawValue, route: route, status: response.status.rawValue, microseconds: micros,
+                             requestID: requestID, cause: level == .error ? Problem.detail(of: response) : nil)
+            return
+        }
         guard logger.logLevel <= level else { return }
         var metadata: Logger.Metadata = [
             "method": "\(request.method.rawValue)",

@@ -72,6 +72,20 @@ public final class HTTPServer: Sendable {
             var pause = timespec(tv_sec: 0, tv_nsec: 2_000_000)
             nanosleep(&pause, nil)
         }
+        // libmicrohttpd must not stop with a suspended connection: answers still awaited get
+        // a 503 now (their later delivery is ignored), and their workers are given a moment
+        // to send it.
+        let waiting = context.pending.withLock { Array($0.values) }.filter(\.isPending)
+        if !waiting.isEmpty {
+            var refusal = context.refusal(.serviceUnavailable, "the server is stopping; the outcome of this request is unknown")
+            refusal.headers.set(name: "Retry-After", value: "1")
+            for deferred in waiting { deferred.deliver(refusal) }
+            let grace = clock.now + .seconds(1)
+            while context.inFlight.load(ordering: .relaxed) > 0 && clock.now < grace {
+                var pause = timespec(tv_sec: 0, tv_nsec: 2_000_000)
+                nanosleep(&pause, nil)
+            }
+        }
         daemonAlive.withLock { alive in
             MHD_stop_daemon(handle.daemon)
             alive = false

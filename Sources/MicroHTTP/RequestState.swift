@@ -17,6 +17,8 @@ final class RequestState {
     /// answer over it.
     var bodyLimit = 0
     var tooLarge: @Sendable () -> HTTPResponse = { HTTPResponse(status: .contentTooLarge) }
+    /// The answer comes later (`HTTPAnswer.later`): the connection is or was suspended.
+    var deferred: DeferredAnswer?
 
     init(method: HTTPMethod, path: String, query: [(name: String, value: String?)], headers: HTTPHeaders) {
         self.method = method

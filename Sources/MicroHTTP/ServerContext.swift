@@ -14,6 +14,10 @@ final class ServerContext: Sendable {
     let draining = Atomic<Bool>(false)
     /// Requests between their first callback and their completion.
     let inFlight = Atomic<Int>(0)
+    /// Requests whose answer comes later, from `HTTPAnswer.later` to their completion (the
+    /// stop delivers a 503 to those still waiting: a suspended connection must be resumed
+    /// before libmicrohttpd's daemon stops).
+    let pending = Mutex<[ObjectIdentifier: DeferredAnswer]>([:])
     /// Deadlines and lingering close (started with the daemon, stopped after it).
     let watch = ConnectionWatch()
     let connectionLimit: Int

@@ -55,11 +55,33 @@ enum Trampolines {
             uploadDataSize.pointee = 0
             return .YES
         }
-        guard !state.answered else { return .YES }
+        guard !state.answered else {
+            // Called again after a deferred answer resumed the connection.
+            if let deferred = state.deferred, let response = deferred.take() {
+                return queue(response, on: connection, context: context, close: state.reserve)
+            }
+            return .YES
+        }
         state.answered = true
         connectionState(of: connection)?.deadline.store(0, ordering: .relaxed)  // received whole: sending is not counted
-        let response = state.oversize ? state.tooLarge() : context.responder.respond(to: state.request)
-        return queue(response, on: connection, context: context, close: state.reserve)
+        if state.oversize {
+            return queue(state.tooLarge(), on: connection, context: context, close: state.reserve)
+        }
+        switch context.responder.answer(to: state.request) {
+        case .now(let response):
+            return queue(response, on: connection, context: context, close: state.reserve)
+        case .later(let start):
+            // Suspend the connection until the answer is delivered (see DeferredAnswer); the
+            // worker thread goes on with other connections meanwhile.
+            let deferred = DeferredAnswer(connection: connection)
+            state.deferred = deferred
+            context.pending.withLock { $0[ObjectIdentifier(deferred)] = deferred }
+            start { response in deferred.deliver(response) }
+            if let response = deferred.suspendUnlessReady() {
+                return queue(response, on: connection, context: context, close: state.reserve)
+            }
+            return .YES
+        }
     }
 
     /// Answers on the first call (a refusal): the connection closes after it, and the deadline
@@ -118,7 +140,11 @@ enum Trampolines {
         if context.requestDeadline > 0, let connection, let link = connectionState(of: connection), !link.reserve {
             link.deadline.store(ConnectionState.now() + context.idleAllowance + context.requestDeadline, ordering: .relaxed)
         }
-        Unmanaged<RequestState>.fromOpaque(state).release()
+        let request = Unmanaged<RequestState>.fromOpaque(state)
+        if let deferred = request.takeUnretainedValue().deferred {
+            context.pending.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(deferred)) }
+        }
+        request.release()
         requestContext.pointee = nil
         context.inFlight.subtract(1, ordering: .relaxed)
     }

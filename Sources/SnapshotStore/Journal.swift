@@ -72,6 +72,11 @@ public final class Journal: @unchecked Sendable {
         var lastSyncNanoseconds: UInt64 = 0
         /// Flushes whose leader waited in `collect`.
         var collections = 0
+        /// `whenDurable` completions not yet called, in the order registered.
+        var completions: [(sequence: UInt64, call: @Sendable (StoreError?) -> Void)] = []
+        /// Whether the completion thread runs, and whether it was asked to end.
+        var completerStarted = false
+        var completerStopping = false
     }
 
     /// How long a leader waits for the writers the last flush released (see `collect`).
@@ -83,13 +88,20 @@ public final class Journal: @unchecked Sendable {
         /// request's CPU time and a wake-up; when none came for this long, the others are busy
         /// elsewhere (reading, or gone) and the batch goes without them.
         public var quiet: Duration
+        /// The longest wait is at least this, however fast the last sync was: through the
+        /// HTTP server a released writer comes back only after its answer went out and its
+        /// client's next request came in (about 100-300 us on 2 loaded cores), more than half
+        /// of a 0.14 ms sync; without it, 16 connections made 10-11 records per fdatasync,
+        /// with it 13-15 (scripts/bench-durable-http).
+        public var floor: Duration
 
-        public init(budget: Double, quiet: Duration) {
+        public init(budget: Double, quiet: Duration, floor: Duration = .zero) {
             self.budget = budget
             self.quiet = quiet
+            self.floor = floor
         }
 
-        public static let standard = BatchCollection(budget: 0.5, quiet: .microseconds(200))
+        public static let standard = BatchCollection(budget: 0.5, quiet: .microseconds(200), floor: .microseconds(300))
 
         var quietNanoseconds: UInt64 { Journal.nanoseconds(quiet) }
     }
@@ -97,11 +109,12 @@ public final class Journal: @unchecked Sendable {
     /// The monitor's conditions: durability waiters, and the leader collecting a batch.
     private static let durable = 0
     private static let batchReady = 1
+    private static let completionsWaiting = 2
 
     public let directory: String
     public let collection: BatchCollection
     private let syscalls: Syscalls
-    private let monitor = Monitor(conditions: 2)
+    private let monitor = Monitor(conditions: 3)
     /// Called by the leader after each successful flush, outside the monitor.
     private let observer: (@Sendable (Flush) -> Void)?
     /// Guarded by `monitor`.
@@ -223,6 +236,82 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
+    /// Calls `completion` once record `sequence` is durable (with nil), or once the journal
+    /// failed (with the failure), without blocking the caller: at once, on the caller's thread,
+    /// when that is known already; otherwise later, on the journal's completion thread, which
+    /// leads (or joins) the flushes itself. Completions are called in the order registered,
+    /// outside the monitor; a completion must not block for long (it delays the next flush).
+    ///
+    /// This is what lets a server with two worker threads keep hundreds of durable requests in
+    /// flight: none of them holds a thread while it waits, and every record appended while a
+    /// sync runs goes out with the next one.
+    public func whenDurable(_ sequence: UInt64, _ completion: @escaping @Sendable (StoreError?) -> Void) {
+        enum Known { case settled(StoreError?), queued, noThread }
+        let known: Known = monitor.withLock {
+            if let failure = state.failure { return .settled(failure) }
+            if state.durableSequence >= sequence { return .settled(nil) }
+            if !state.completerStarted {
+                state.completerStarted = PosixThread.start(detached: true, { [self] in completeLoop() }) != nil
+                guard state.completerStarted else { return .noThread }
+            }
+            state.completions.append((sequence, completion))
+            monitor.signal(Journal.completionsWaiting)
+            return .queued
+        }
+        switch known {
+        case .settled(let outcome):
+            completion(outcome)
+        case .queued:
+            break
+        case .noThread:  // complete on this thread, blocking, as waitUntilDurable would
+            do throws(StoreError) {
+                try waitUntilDurable(sequence)
+                completion(nil)
+            } catch {
+                completion(error)
+            }
+        }
+    }
+
+    /// Ends the completion thread once every registered completion was called (at shutdown,
+    /// after the server stopped; later `whenDurable` calls start it again).
+    public func stopCompletions() {
+        monitor.withLock {
+            state.completerStopping = true
+            monitor.broadcast(Journal.completionsWaiting)
+        }
+    }
+
+    /// The completion thread: flush up to the newest record a completion waits for, then call
+    /// every completion that record (or the failure) settles.
+    private func completeLoop() {
+        while true {
+            let target: UInt64? = monitor.withLock {
+                while state.completions.isEmpty && !state.completerStopping { monitor.wait(Journal.completionsWaiting) }
+                guard let newest = state.completions.map(\.sequence).max() else {
+                    state.completerStarted = false
+                    state.completerStopping = false
+                    return nil
+                }
+                return newest
+            }
+            guard let target else { return }
+            var failure: StoreError?
+            do throws(StoreError) { try waitUntilDurable(target) } catch { failure = error }
+            let (settled, outcome) = monitor.withLock { () -> ([(sequence: UInt64, call: @Sendable (StoreError?) -> Void)], StoreError?) in
+                if let failed = failure ?? state.failure {
+                    defer { state.completions = [] }
+                    return (state.completions, failed)
+                }
+                let durable = state.durableSequence
+                let ready = state.completions.filter { $0.sequence <= durable }
+                state.completions.removeAll { $0.sequence <= durable }
+                return (ready, nil)
+            }
+            for completion in settled { completion.call(outcome) }
+        }
+    }
+
     /// Before a leader takes its batch (inside the monitor, with `flushing` set): waits for the
     /// writers the last flush released to append again, until as many records arrived since
     /// that flush as it carried, at most `collection.budget` of its sync and at most
@@ -235,7 +324,7 @@ public final class Journal: @unchecked Sendable {
     private func collect() {
         guard state.appendedSinceRelease < state.released, state.lastSyncNanoseconds > 0 else { return }
         let start = Monitor.now()
-        let deadline = start + UInt64(Double(state.lastSyncNanoseconds) * collection.budget)
+        let deadline = start + max(UInt64(Double(state.lastSyncNanoseconds) * collection.budget), Journal.nanoseconds(collection.floor))
         let quiet = collection.quietNanoseconds
         var quietUntil = start + quiet
         state.collecting = true

@@ -23,7 +23,7 @@ struct Serve: ParsableCommand {
     var tlsCert: String?
     @Option(help: "PEM private key file for HTTPS (env MSID_TLS_KEY).")
     var tlsKey: String?
-    @Option(help: "trace, debug, info, notice, warning, error or critical (env MSID_LOG_LEVEL).")
+    @Option(help: "trace, debug, info, notice, warning, error or critical; info logs one line per request (written in the background: when stderr cannot keep up, lines are dropped and counted in msid_access_log_dropped_total), error only 5xx answers (env MSID_LOG_LEVEL).")
     var logLevel: String?
     @Option(help: "Snapshot after this many journal records (10000) or bytes (64MiB) (env MSID_SNAPSHOT_EVERY).")
     var snapshotEvery: String?
@@ -127,7 +127,10 @@ struct Serve: ParsableCommand {
         configuration.logSink = { line in libraryLogger.error("libmicrohttpd: \(line)") }
 
         // Listen first (so /readyz answers 503 while recovering), then recover.
-        let options = ServiceOptions(tokens: tokens, protectMetrics: settings.protectMetrics, limits: settings.stateLimits)
+        // Request lines bypass swift-log: formatted to bytes, buffered, written by a background
+        // thread; dropped and counted (msid_access_log_dropped_total) when stderr cannot keep up.
+        let accessLog = AccessLog(level: settings.logLevel)
+        let options = ServiceOptions(tokens: tokens, protectMetrics: settings.protectMetrics, limits: settings.stateLimits, accessLog: accessLog)
         let service = ServiceResponder(logger: logger, recovering: true, options: options)
         if let tokens { logger.info("access: bearer tokens required on /v1 (\(tokens.summary))") }
         let server: HTTPServer
@@ -153,6 +156,7 @@ struct Serve: ParsableCommand {
             StandardError.writeLine("msid: cannot recover \(settings.dataDirectory): \(error); nothing on disk was changed"
                                     + (repair ? "" : " (msid serve --repair cuts a damaged journal at its first bad record)"))
             server.stop(drainTimeout: .zero)
+            accessLog.flush()
             throw ExitCode(2)
         }
 
@@ -162,6 +166,7 @@ struct Serve: ParsableCommand {
         }
         logger.info("signal \(received): stopping")
         server.stop(drainTimeout: .seconds(5))
+        accessLog.flush()
         // The final snapshot runs whatever the log level: a log call does not evaluate its
         // message below its level, so the shutdown must never be inside one.
         let outcome = service.shutdown()

@@ -1,4 +1,7 @@
+import Foundation
+import Glibc
 import SnapshotStore
+import Synchronization
 import Testing
 
 @Suite("Journal records")
@@ -99,5 +102,57 @@ struct JournalTests {
             return
         }
         #expect(reason == "sequence 3 follows 1")
+    }
+}
+
+@Suite("Journal completions")
+struct JournalCompletionTests {
+    @Test("whenDurable calls back once the record is synced, in order, and at once for a record already durable")
+    func completions() throws {
+        let directory = try scratchDirectory("completions")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let journal = Journal(directory: directory, nextSequence: 1)
+        let seen = Mutex<[UInt64]>([])
+        let done = DispatchSemaphore(value: 0)
+        for index in 1...20 {
+            let sequence = try journal.append(payload("{\"n\":\(index)}"))
+            journal.whenDurable(sequence) { error in
+                #expect(error == nil)
+                #expect(journal.sequences.durable >= sequence)
+                seen.withLock { $0.append(sequence) }
+                done.signal()
+            }
+        }
+        for _ in 1...20 { #expect(done.wait(timeout: .now() + 10) == .success) }
+        #expect(seen.withLock { $0 } == Array(1...20))
+        #expect(journal.batching.records == 20)
+        let immediate = Mutex(false)
+        journal.whenDurable(5) { _ in immediate.withLock { $0 = true } }
+        #expect(immediate.withLock { $0 })
+        journal.stopCompletions()
+    }
+
+    @Test("a failed sync reaches every waiting completion as the error")
+    func failedSync() throws {
+        let directory = try scratchDirectory("completions-fail")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var calls = Syscalls.live
+        calls.fdatasync = { _ in
+            errno = EIO
+            return -1
+        }
+        let journal = Journal(directory: directory, nextSequence: 1, syscalls: calls)
+        let failures = Mutex(0)
+        let done = DispatchSemaphore(value: 0)
+        for index in 1...5 {
+            let sequence = try journal.append(payload("{\"n\":\(index)}"))
+            journal.whenDurable(sequence) { error in
+                if error != nil { failures.withLock { $0 += 1 } }
+                done.signal()
+            }
+        }
+        for _ in 1...5 { #expect(done.wait(timeout: .now() + 10) == .success) }
+        #expect(failures.withLock { $0 } == 5)
+        journal.stopCompletions()
     }
 }

@@ -29,7 +29,7 @@ enum BulkHandlers {
         try context.onlyQuery([])
         let name = try context.systemName()
         let domain = try context.domainName()
-        let outcome = try context.state.apply(.freeDeviceIRQs(system: name, domain: domain))
+        let outcome = try context.apply(.freeDeviceIRQs(system: name, domain: domain))
         guard case .irqsFreed(let freed) = outcome else { return context.json(.ok, .object([("freed", .array([]))])) }
         return context.json(.ok, .object([("freed", .array(freed.map { .integer($0.rawValue) }))]))
     }
@@ -48,7 +48,7 @@ enum BulkHandlers {
             guard !cpus.isEmpty else { throw .invalidValue(pointer: "/cpus", reason: "names no CPU") }
             return (cpus, online)
         }
-        let (reports, events) = try context.state.apply(.setCPUsOnline(system: name, cpus: cpus, online: online)) { outcome, system in
+        let (reports, events) = try context.apply(.setCPUsOnline(system: name, cpus: cpus, online: online)) { outcome, system in
             guard case .cpusChanged(let reports) = outcome, let system else { return ([JSONValue](), [JSONValue]()) }
             let first = reports.first?.events.lowerBound ?? 0
             let next = reports.last?.events.upperBound ?? 0

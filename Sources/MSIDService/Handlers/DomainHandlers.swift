@@ -16,7 +16,7 @@ enum DomainHandlers {
         let system = try context.systemName()
         let body = try context.jsonBody()
         let spec = try context.decode { () throws(RequestError) in try DomainDTO.spec(body, system: system) }
-        let domain = try context.state.apply(.createDomain(system: system, spec: spec)) { _, after in
+        let domain = try context.apply(.createDomain(system: system, spec: spec)) { _, after in
             (try? after?.domainView(spec.name)).map(DomainDTO.domain)
         }
         guard let domain else { throw .model(.domainNotFound(system: system, domain: spec.name)) }
@@ -69,8 +69,8 @@ enum DomainHandlers {
         let cascade = try BulkHandlers.cascade(context)
         let name = try context.systemName()
         let domain = try context.domainName()
-        if cascade { return BulkHandlers.cascadeAnswer(context, try context.state.apply(.deleteDomainCascade(system: name, domain: domain))) }
-        try context.state.apply(.deleteDomain(system: name, domain: domain))
+        if cascade { return BulkHandlers.cascadeAnswer(context, try context.apply(.deleteDomainCascade(system: name, domain: domain))) }
+        try context.apply(.deleteDomain(system: name, domain: domain))
         return HTTPResponse(status: .noContent)
     }
 }

@@ -22,7 +22,7 @@ enum IRQHandlers {
         let domain = try context.domainName()
         let body = try context.jsonBody()
         let request = try context.decode { () throws(RequestError) in try IRQDTO.allocation(body) }
-        let (first, irqs) = try context.state.apply(.allocateIRQs(system: name, domain: domain, request: request)) { outcome, system in
+        let (first, irqs) = try context.apply(.allocateIRQs(system: name, domain: domain, request: request)) { outcome, system in
             guard case .irqsAllocated(let virqs) = outcome, let system else { return (VirtualIRQ?.none, [IRQDTO.IRQFacts]()) }
             return (virqs.first, virqs.compactMap { try? system.irqDescriptor($0) }.map { IRQDTO.IRQFacts($0, in: system) })
         }
@@ -73,7 +73,7 @@ enum IRQHandlers {
     static func free(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let name = try context.systemName()
         let virq = try context.virq()
-        let outcome = try context.state.apply(.free(system: name, virq: virq))
+        let outcome = try context.apply(.free(system: name, virq: virq))
         guard case .irqsFreed(let freed) = outcome else { return context.json(.ok, .object([("freed", .array([]))])) }
         return context.json(.ok, .object([("freed", .array(freed.map { .integer($0.rawValue) }))]))
     }
@@ -82,7 +82,7 @@ enum IRQHandlers {
         { (context) throws(ServiceError) -> HTTPResponse in
             let name = try context.systemName()
             let virq = try context.virq()
-            let irq = try context.state.apply(command(name, virq)) { _, system in
+            let irq = try context.apply(command(name, virq)) { _, system in
                 system.flatMap { system in (try? system.irqDescriptor(virq)).map { IRQDTO.IRQFacts($0, in: system) } }
             }
             guard let irq else { throw .model(.irqNotFound(system: name, virq: virq)) }
@@ -114,7 +114,7 @@ enum IRQHandlers {
             try reader.finish()
             return cpus
         }
-        let outcome = try context.state.apply(.setAffinity(system: name, virq: virq, cpus: cpus))
+        let outcome = try context.apply(.setAffinity(system: name, virq: virq, cpus: cpus))
         guard case .affinityChanged(let report) = outcome else { throw .model(.irqNotFound(system: name, virq: virq)) }
         return context.json(.ok, .object([
             ("virq", .integer(report.virq.rawValue)),

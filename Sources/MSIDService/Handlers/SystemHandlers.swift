@@ -16,7 +16,7 @@ enum SystemHandlers {
     static func create(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let body = try context.jsonBody()
         let spec = try context.decode { () throws(RequestError) in try SystemDTO.spec(body) }
-        let system = try context.state.apply(.createSystem(spec)) { _, system in system.map(SystemDTO.system) }
+        let system = try context.apply(.createSystem(spec)) { _, system in system.map(SystemDTO.system) }
         guard let system else { throw .model(.systemNotFound(spec.name)) }
         return context.json(.created, system, headers: ["Location": "/v1/systems/\(spec.name)"])
     }
@@ -57,8 +57,8 @@ enum SystemHandlers {
     static func delete(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         let cascade = try BulkHandlers.cascade(context)
         let name = try context.systemName()
-        if cascade { return BulkHandlers.cascadeAnswer(context, try context.state.apply(.deleteSystemCascade(name))) }
-        try context.state.apply(.deleteSystem(name))
+        if cascade { return BulkHandlers.cascadeAnswer(context, try context.apply(.deleteSystemCascade(name))) }
+        try context.apply(.deleteSystem(name))
         return HTTPResponse(status: .noContent)
     }
 
@@ -79,7 +79,7 @@ enum SystemHandlers {
             try reader.finish()
             return value
         }
-        let outcome = try context.state.apply(.setCPUOnline(system: name, cpu: cpu, online: online))
+        let outcome = try context.apply(.setCPUOnline(system: name, cpu: cpu, online: online))
         guard case .cpuChanged(let report) = outcome else { return context.json(.ok, .object([])) }
         return context.json(.ok, SystemDTO.hotplug(report))
     }

@@ -12,6 +12,8 @@ import Synchronization
 ///   answer handed to libmicrohttpd;
 /// - `msid_journal_fsync_duration_seconds` and `msid_journal_batch_records`: each group-commit
 ///   flush's `fdatasync` and how many records it carried;
+/// - `msid_access_log_dropped_total`: request log lines dropped because the access log's
+///   buffer was full;
 /// - `msid_domain_irqs{system,domain,kind}`, `msid_domain_used{…,unit}` and
 ///   `msid_domain_free{…,unit}`: live IRQs with a level in the domain, and the domain's own
 ///   resource (vectors, SPIs, LPIs, MSI vectors, MSI-X entries, virqs) used and free, read from the state at
@@ -61,6 +63,9 @@ final class ServiceMetrics: Sendable {
     private let stateLimit: [StateLimits.Resource: Gauge]
     /// Made at the first scrape with a snapshot on disk.
     private let snapshotAge = Mutex<Gauge?>(nil)
+    private let accessLogDropped: Counter
+    /// The access log whose dropped lines are exposed, and how many of them the counter shows.
+    private let accessLog = Mutex<(log: AccessLog?, reported: Int)>((nil, 0))
 
     /// The metric names and their help lines (computed: the descriptor type is not `Sendable`).
     private enum Name {
@@ -83,6 +88,11 @@ final class ServiceMetrics: Sendable {
             MetricNameDescriptor(
                 namespace: "msid", subsystem: "journal", metricName: "batch", unitName: "records",
                 helpText: "Journal records made durable by one group-commit flush.")
+        }
+        static var accessLogDropped: MetricNameDescriptor {
+            MetricNameDescriptor(
+                namespace: "msid", subsystem: "access_log", metricName: "dropped", unitName: "total",
+                helpText: "Request log lines dropped because the log's buffer was full (the sink could not keep up).")
         }
         static var domainIRQs: MetricNameDescriptor {
             MetricNameDescriptor(
@@ -142,6 +152,7 @@ final class ServiceMetrics: Sendable {
         }
         stateSize = size
         stateLimit = limit
+        accessLogDropped = registry.makeCounter(descriptor: Name.accessLogDropped, labels: [])
     }
 
     /// Sets the state gauges: its size against the caps, and the snapshot's age.
@@ -157,6 +168,11 @@ final class ServiceMetrics: Sendable {
             gauge = made
             made.set(snapshotAgeSeconds)
         }
+    }
+
+    /// Exposes `log`'s dropped lines (read at each scrape).
+    func watch(_ log: AccessLog) {
+        accessLog.withLock { $0 = (log, 0) }
     }
 
     /// Counts one answered request and its duration.
@@ -190,6 +206,12 @@ final class ServiceMetrics: Sendable {
     /// Sets the per-domain gauges from each system's domain views and removes those of domains
     /// that are gone, then renders the registry.
     func exposition(of systems: [(name: SystemName, domains: [DomainView])]) -> [UInt8] {
+        accessLog.withLock { watched in
+            guard let log = watched.log else { return }
+            let dropped = log.dropped
+            if dropped > watched.reported { accessLogDropped.increment(by: Int64(dropped - watched.reported)) }
+            watched.reported = max(watched.reported, dropped)
+        }
         domainGauges.withLock { gauges in
             var seen = Set<DomainKey>()
             for system in systems {

@@ -16,6 +16,18 @@ struct RequestContext {
     let parameters: PathParameters
     let state: ServiceState
     let metrics: ServiceMetrics
+    /// Where a mutation's journal record goes instead of being waited for (nil: wait).
+    let ticket: DurabilityTicket?
+
+    /// `ServiceState.apply`, not waiting for the sync when the request has a ticket.
+    func apply<Answer: Sendable>(_ command: Command, answer: (Outcome, System?) -> Answer) throws(ServiceError) -> Answer {
+        try state.apply(command, deferringTo: ticket, answer: answer)
+    }
+
+    @discardableResult
+    func apply(_ command: Command) throws(ServiceError) -> Outcome {
+        try state.apply(command, deferringTo: ticket)
+    }
 
     func parameter(_ name: String) -> String { parameters[name] ?? "" }
 }
@@ -49,7 +61,11 @@ struct Router: Sendable {
 
     /// The answer, and the template of the route that matched the path (`unmatched` when none
     /// did), for metrics and logs.
-    func respond(to request: HTTPRequest, state: ServiceState, metrics: ServiceMetrics) -> (response: HTTPResponse, route: String) {
+    ///
+    /// With a `ticket`, mutations do not wait for their sync (see `DurabilityTicket`): the
+    /// caller answers after `ServiceState.whenDurable` and then settles the ticket.
+    func respond(to request: HTTPRequest, state: ServiceState, metrics: ServiceMetrics,
+                 ticket: DurabilityTicket? = nil) -> (response: HTTPResponse, route: String) {
         let path = SplitPath(request.path)
         var allowed: [HTTPMethod] = []
         var template: String?
@@ -62,7 +78,7 @@ struct Router: Sendable {
             }
             let matched = route.pattern.description
             guard request.method == .post, let key = request.headers["Idempotency-Key"] else {
-                return (run(route, request: request, parameters: parameters, state: state, metrics: metrics), matched)
+                return (run(route, request: request, parameters: parameters, state: state, metrics: metrics, ticket: ticket), matched)
             }
             guard !key.isEmpty && key.utf8.count <= 255 else {
                 return (Problem(.invalidParameter, "the Idempotency-Key header must have 1 to 255 characters",
@@ -79,8 +95,14 @@ struct Router: Sendable {
             case .mismatch:
                 return (Problem(.idempotencyKeyReused, "Idempotency-Key \(key) was used for a different request").response(), matched)
             case .fresh:
-                let response = run(route, request: request, parameters: parameters, state: state, metrics: metrics)
-                state.idempotency.finish(key: scopedKey, response: response)
+                let response = run(route, request: request, parameters: parameters, state: state, metrics: metrics, ticket: ticket)
+                if let ticket {
+                    // Kept once final: after its record is durable, or as the 503 of a failed sync.
+                    let idempotency = state.idempotency
+                    ticket.whenSettled { final in idempotency.finish(key: scopedKey, response: final) }
+                } else {
+                    state.idempotency.finish(key: scopedKey, response: response)
+                }
                 return (response, matched)
             }
         }
@@ -106,14 +128,26 @@ struct Router: Sendable {
     /// success or problem, shows only durable state); the single place where errors become
     /// problems.
     private func run(_ route: Route, request: HTTPRequest, parameters: PathParameters, state: ServiceState,
-                     metrics: ServiceMetrics) -> HTTPResponse {
-        let context = RequestContext(request: request, parameters: parameters, state: state, metrics: metrics)
+                     metrics: ServiceMetrics, ticket: DurabilityTicket?) -> HTTPResponse {
+        let context = RequestContext(request: request, parameters: parameters, state: state, metrics: metrics, ticket: ticket)
         let consistency: ReadConsistency
         do throws(ServiceError) { consistency = try context.readConsistency() } catch { return Router.problem(error) }
         var response: HTTPResponse
         do throws(ServiceError) { response = try route.handler(context) } catch { response = Router.problem(error) }
         // Reads only: a mutation is answered once its own record is durable anyway.
         if consistency == .durable && (request.method == .get || request.method == .head) {
+            if let ticket {
+                // The server's path: the barrier is waited for with the connection suspended;
+                // the durable sequence is added once it holds (`ServiceResponder.finish`).
+                do throws(ServiceError) {
+                    let (applied, _) = try state.appliedForDurableRead()
+                    ticket.need(applied)
+                    response.headers.set(name: ServiceResponder.appliedSequenceHeader, value: String(applied))
+                } catch {
+                    response = Router.problem(error)
+                }
+                return response
+            }
             do throws(ServiceError) {
                 // The answer reflects no record after the one waited for: say so, rather than
                 // the sequence applied by the time the answer leaves.
@@ -128,7 +162,7 @@ struct Router: Sendable {
     }
 
     /// The problem answer for a handler's error.
-    private static func problem(_ error: ServiceError) -> HTTPResponse {
+    static func problem(_ error: ServiceError) -> HTTPResponse {
         switch error {
         case .request(let requestError): Problem(requestError).response()
         case .model(let modelError): Problem(modelError).response()

@@ -1,4 +1,5 @@
 import IRQModel
+import MicroHTTP
 import SnapshotStore
 import Synchronization
 #if canImport(Glibc)
@@ -88,17 +89,22 @@ final class ServiceState: Sendable {
     /// (`World.apply(_:leftResidue:)`): then a `refused` record keeps that change durable
     /// before the refusal is answered.
     @discardableResult
-    func apply(_ command: Command) throws(ServiceError) -> Outcome {
-        try apply(command) { outcome, _ in outcome }
+    func apply(_ command: Command, deferringTo ticket: DurabilityTicket? = nil) throws(ServiceError) -> Outcome {
+        try apply(command, deferringTo: ticket) { outcome, _ in outcome }
     }
 
     /// Applies a command durably and returns `answer(outcome, system)`, computed under the lock
     /// from the system as the command left it (nil once deleted). `answer` builds a small view
     /// and cannot fail: the change is made by then.
-    func apply<Answer: Sendable>(_ command: Command, answer: (Outcome, System?) -> Answer) throws(ServiceError) -> Answer {
+    ///
+    /// With a `ticket`, the sync is not waited for: the record's sequence goes on the ticket,
+    /// and whoever holds it answers once `whenDurable` says so (the HTTP path: the connection is
+    /// suspended meanwhile, and no thread waits).
+    func apply<Answer: Sendable>(_ command: Command, deferringTo ticket: DurabilityTicket? = nil,
+                                 answer: (Outcome, System?) -> Answer) throws(ServiceError) -> Answer {
         // The time stamped on the command's events, journaled with it so that replay stamps the same.
         let time = ServiceState.now()
-        let result = try commit(.command(command, at: time), orWhenRefused: .refused(command, at: time)) { [limits] (world) throws(ServiceError) -> Result<Answer, ModelError> in
+        let result = try commit(.command(command, at: time), orWhenRefused: .refused(command, at: time), deferringTo: ticket) { [limits] (world) throws(ServiceError) -> Result<Answer, ModelError> in
             do throws(StateLimits.Exceeded) { try limits.check(command, against: world) } catch { throw .stateLimit(error) }
             var residue = false
             do throws(ModelError) {
@@ -182,7 +188,7 @@ final class ServiceState: Sendable {
     /// The write path: encode the journal entry outside the lock; under it, change the world and
     /// append the record (same order for both); outside it, wait for the shared sync.
     private func commit<R: Sendable>(_ entry: JournalEntry, _ change: (inout World) throws(ServiceError) -> R) throws(ServiceError) -> R {
-        let result = try commit(entry, orWhenRefused: nil) { (world) throws(ServiceError) -> Result<R, ModelError> in .success(try change(&world)) }
+        let result = try commit(entry, orWhenRefused: nil, deferringTo: nil) { (world) throws(ServiceError) -> Result<R, ModelError> in .success(try change(&world)) }
         switch result {
         case .success(let value): return value
         case .failure(let error): throw .model(error)  // never: the change above does not refuse
@@ -192,7 +198,7 @@ final class ServiceState: Sendable {
     /// `commit(_:_:)` for a change that may be refused yet leave the world changed: a
     /// `.failure` result is journaled as `refusal` (encoded under the lock, which is rare), and
     /// is durable before the refusal is answered.
-    private func commit<R: Sendable>(_ entry: JournalEntry, orWhenRefused refusal: JournalEntry?,
+    private func commit<R: Sendable>(_ entry: JournalEntry, orWhenRefused refusal: JournalEntry?, deferringTo ticket: DurabilityTicket?,
                                      _ change: (inout World) throws(ServiceError) -> Result<R, ModelError>)
         throws(ServiceError) -> Result<R, ModelError> {
         let persistence = try writablePersistence()
@@ -215,10 +221,27 @@ final class ServiceState: Sendable {
             }
         }
         if let persistence, let sequence {
-            do throws(StoreError) { try persistence.journal.waitUntilDurable(sequence) } catch { throw fail(error) }
+            if let ticket {
+                ticket.need(sequence)
+            } else {
+                do throws(StoreError) { try persistence.journal.waitUntilDurable(sequence) } catch { throw fail(error) }
+            }
             if persistence.snapshotDue { durability.withLock { $0.worker }?.signal() }
         }
         return result
+    }
+
+    /// Calls `completion` once journal record `sequence` is durable (nil), or with the
+    /// `storage-failed` error when its sync failed (the state then refuses mutations, as after
+    /// a failed `waitUntilDurable`). From the journal's completion thread, or at once.
+    func whenDurable(_ sequence: UInt64, _ completion: @escaping @Sendable (ServiceError?) -> Void) {
+        guard let persistence = durability.withLock({ $0.persistence }) else {
+            completion(nil)
+            return
+        }
+        persistence.journal.whenDurable(sequence) { [self] error in
+            completion(error.map { fail($0) })
+        }
     }
 
     /// Writes a snapshot now (`POST /v1/snapshot`, and after a state replacement).
@@ -249,6 +272,7 @@ final class ServiceState: Sendable {
             return state.worker
         }
         worker?.stop()
+        durability.withLock { $0.persistence }?.journal.stopCompletions()
         return try snapshotNow()
     }
 
@@ -272,6 +296,15 @@ final class ServiceState: Sendable {
     /// Returns the record waited for and the durable sequence after the wait (at least it).
     @discardableResult
     func waitUntilAppliedIsDurable() throws(ServiceError) -> (applied: UInt64, durable: UInt64) {
+        let (applied, persistence) = try appliedForDurableRead()
+        do throws(StoreError) { try persistence.journal.waitUntilDurable(applied) } catch { throw fail(error) }
+        return (applied, persistence.journal.sequences.durable)
+    }
+
+    /// The record a durable read must wait for (the last one applied), without waiting: the
+    /// server's path puts it on the request's `DurabilityTicket` and answers after
+    /// `whenDurable`. Throws as `waitUntilAppliedIsDurable` does before it waits.
+    func appliedForDurableRead() throws(ServiceError) -> (applied: UInt64, persistence: Persistence) {
         let (phase, persistence) = durability.withLock { ($0.phase, $0.persistence) }
         switch phase {
         case .recovering: throw .storage(.recovering)
@@ -279,9 +312,7 @@ final class ServiceState: Sendable {
         case .ready: break
         }
         guard let persistence else { throw .storage(.durableReadInMemory) }
-        let applied = persistence.journal.lastSequence
-        do throws(StoreError) { try persistence.journal.waitUntilDurable(applied) } catch { throw fail(error) }
-        return (applied, persistence.journal.sequences.durable)
+        return (persistence.journal.lastSequence, persistence)
     }
 
     /// Whether the in-memory state is persisted.
@@ -310,5 +341,39 @@ extension ServiceState {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return UInt64(max(0, spec.tv_sec)) * 1000 + UInt64(max(0, spec.tv_nsec)) / 1_000_000
+    }
+}
+
+/// The journal records one request's mutations wrote and has not waited for (a request answered
+/// after `ServiceState.whenDurable`), and what must happen once the answer is final (the
+/// idempotency cache keeps only answers whose records are durable).
+final class DurabilityTicket: Sendable {
+    private struct Book {
+        var sequence: UInt64?
+        var settled: [@Sendable (HTTPResponse) -> Void] = []
+    }
+
+    private let book = Mutex(Book())
+
+    /// Record `sequence` must be durable before the answer.
+    func need(_ sequence: UInt64) {
+        book.withLock { $0.sequence = max($0.sequence ?? 0, sequence) }
+    }
+
+    /// The newest record the answer waits for, if any.
+    var needed: UInt64? { book.withLock { $0.sequence } }
+
+    /// Runs `action` with the final answer.
+    func whenSettled(_ action: @escaping @Sendable (HTTPResponse) -> Void) {
+        book.withLock { $0.settled.append(action) }
+    }
+
+    /// The answer is final: runs what waited for it.
+    func settle(_ response: HTTPResponse) {
+        let actions = book.withLock { book in
+            defer { book.settled = [] }
+            return book.settled
+        }
+        for action in actions { action(response) }
     }
 }
