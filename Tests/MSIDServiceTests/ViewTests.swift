@@ -145,6 +145,18 @@ struct PaginationTests {
         }
     }
 
+    @Test("every /v1 GET refuses a query parameter it does not take, and takes consistency", arguments: [
+        "/v1/systems/x", "/v1/systems/x/cpus", "/v1/systems/x/domains/vector", "/v1/systems/x/irqs/24", "/v1/systems/x/irqs/24/msi",
+        "/v1/snapshot", "/v1/systems/x/cpus/1", "/v1/systems/x/interrupts",
+    ])
+    func strictEverywhere(path: String) {
+        let service = ViewTests.x86()
+        let refused = Self.get(service, path, [("fields", "all")])
+        #expect(refused.status == .badRequest)
+        #expect(ViewTests.text(refused).contains(#""parameter":"fields""#))
+        #expect(Self.get(service, path, [("consistency", "applied")]).status == .ok)
+    }
+
     @Test("systems and domains page with cursors; events filter by virq and kind")
     func otherLists() throws {
         let service = ViewTests.x86()

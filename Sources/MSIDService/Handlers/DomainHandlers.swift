@@ -55,6 +55,7 @@ enum DomainHandlers {
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery([])
         let name = try context.systemName()
         let domain = try context.domainName()
         let view = try context.model { () throws(ModelError) in

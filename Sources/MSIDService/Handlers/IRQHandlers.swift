@@ -61,6 +61,7 @@ enum IRQHandlers {
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery([])
         let name = try context.systemName()
         let virq = try context.virq()
         let irq = try context.model { () throws(ModelError) in
@@ -91,6 +92,7 @@ enum IRQHandlers {
     }
 
     static func msi(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery([])
         let name = try context.systemName()
         let virq = try context.virq()
         let view = try context.model { () throws(ModelError) in

@@ -11,6 +11,7 @@ enum SnapshotHandlers {
 
     /// The snapshot document of the state as it is now (encoded outside the lock).
     static func export(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery([])
         let (world, sequence) = context.state.export()
         return HTTPResponse(status: .ok, contentType: "application/json", body: SnapshotDocument.encode(world, sequence: sequence))
     }

@@ -47,6 +47,7 @@ enum SystemHandlers {
     }
 
     static func show(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery([])
         let name = try context.systemName()
         let system = try context.model { () throws(ModelError) in try context.state.read(name, SystemDTO.system) }
         return context.json(.ok, system)
@@ -63,6 +64,7 @@ enum SystemHandlers {
     }
 
     static func cpus(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+        try context.onlyQuery([])
         let name = try context.systemName()
         let cpus = try context.model { () throws(ModelError) in try context.state.read(name) { $0.cpus.map(SystemDTO.cpu) } }
         return context.json(.ok, .object([("cpus", .array(cpus))]))
