@@ -87,27 +87,8 @@ struct ClientOptions: ParsableArguments {
     }
 }
 
-/// A JSON string literal.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
+/// A JSON string literal (MSIDService's escaping).
+func jsonString(_ text: String) -> String { ClientTables.jsonString(text) }
 
 /// `key=value` pairs as JSON members: integers and `true`/`false` as they are, `[...]` and
 /// `{...}` as JSON, anything else as a string.

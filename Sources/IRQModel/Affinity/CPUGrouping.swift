@@ -19,7 +19,14 @@ struct CPUGrouping {
     let present: CPUSet
 
     /// `nr_node_ids`: one past the highest node id.
-    private var nodeCount: Int { (nodeOfCPU.max() ?? 0) + 1 }
+    private let nodeCount: Int
+
+    init(nodeOfCPU: [Int], possible: CPUSet, present: CPUSet) {
+        self.nodeOfCPU = nodeOfCPU
+        self.possible = possible
+        self.present = present
+        nodeCount = (nodeOfCPU.max() ?? 0) + 1
+    }
 
     /// A record of `struct node_groups`: `ncpus` before allocation, `ngroups` after (a union
     /// in the kernel); `UInt32.max` marks a node without CPUs in the mask.

@@ -29,7 +29,8 @@ extension System {
             try deleteDomain(childName)
             deleted.append(childName)
         }
-        return (VirqList(freed.sorted { $0.rawValue < $1.rawValue }), deleted)
+        // Ascending already: blocks are freed with their first (lowest) member, in virq order.
+        return (freed, deleted)
     }
 
     /// Frees every IRQ of the `pci-msi` domain `name`, ascending (`pci_free_irq_vectors`).

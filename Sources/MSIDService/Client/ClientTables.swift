@@ -39,6 +39,9 @@ public enum ClientTables {
         return (items.map { String(decoding: $0.bytes, as: UTF8.self) }, next)
     }
 
+    /// `text` as a JSON string literal (for the request bodies `msid ctl` builds).
+    public static func jsonString(_ text: String) -> String { JSONText.string(text) }
+
     /// A problem answer as one line: `detail` (and the status), or nil when it is not one.
     public static func problem(_ bytes: [UInt8]) -> String? {
         guard let value = try? JSONParser.parse(bytes), case .string(let detail)? = value.member("detail") else { return nil }

@@ -216,23 +216,13 @@ private struct LineWriter {
     mutating func timestamp() {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        let seconds = Int64(now.tv_sec)
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let secondOfDay = seconds - days * 86_400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        padded(year, digits: 4)
+        let date = CivilDate(secondsSinceEpoch: Int64(now.tv_sec))
+        let secondOfDay = date.secondOfDay
+        padded(date.year, digits: 4)
         byte(UInt8(ascii: "-"))
-        padded(month, digits: 2)
+        padded(date.month, digits: 2)
         byte(UInt8(ascii: "-"))
-        padded(day, digits: 2)
+        padded(date.day, digits: 2)
         byte(UInt8(ascii: "T"))
         padded(secondOfDay / 3600, digits: 2)
         byte(UInt8(ascii: ":"))
