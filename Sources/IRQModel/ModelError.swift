@@ -77,6 +77,11 @@ public enum ModelError: Error, Hashable, Sendable {
     case lpisExhausted(domain: DomainName, requested: Int, available: Int)
     /// The device's ITS event space (its ITT) has no aligned free block.
     case itsEventsExhausted(device: PCIAddress, requested: Int, available: Int, eventCount: Int)
+    /// The remapping table has no aligned free block of `requested` entries (`alloc_irte`,
+    /// `alloc_irq_index`: Linux answers -ENOMEM / -ENOSPC).
+    case remappingEntriesExhausted(domain: DomainName, requested: Int, free: Int, entries: Int)
+    /// A multi-MSI block larger than VT-d's ECAP.MHMV lets one invalidation cover (`alloc_irte`).
+    case remappingBlockTooLarge(domain: DomainName, requested: Int, maxHandleMask: Int)
     /// No run of `requested` consecutive free virqs below the system's limit.
     case virqsExhausted(requested: Int, limit: UInt32)
 
@@ -105,6 +110,14 @@ public enum ModelError: Error, Hashable, Sendable {
     // MARK: IRQ state
     /// The operation needs an activated IRQ (mask, unmask).
     case irqNotActivated(system: SystemName, virq: VirtualIRQ)
+
+    // MARK: Posted interrupts
+    /// vCPU posting needs a remapping level (`irq_set_vcpu_affinity` finds no chip that has it).
+    case irqNotRemapped(system: SystemName, virq: VirtualIRQ)
+    /// msid models VT-d posting only (AMD's guest virtual APIC mode is not modelled).
+    case postingUnsupported(kind: DomainKind)
+    /// A posted-interrupt descriptor address the IRTE cannot hold (not 64-byte aligned).
+    case invalidPostedDescriptor(address: UInt64, reason: String)
 
     // MARK: Decoding
     /// No live interrupt is routed to this message.

@@ -196,6 +196,7 @@ public struct ServiceResponder: HTTPResponder {
 
     /// The routing table.
     static let routes: [Route] = OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes
+        + PostingHandlers.routes
         + MessageHandlers.routes + SnapshotHandlers.routes + ViewHandlers.routes + BulkHandlers.routes
 
     /// Every routed path template (for the contract test).

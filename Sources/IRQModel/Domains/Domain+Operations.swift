@@ -27,6 +27,9 @@ extension Domain {
         case .pciMSI(var kind):
             defer { state = .pciMSI(kind) }
             return try kind.allocate(request, context: context)
+        case .remapping(var kind):
+            defer { state = .remapping(kind) }
+            return try kind.allocate(request, context: context)
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")
         }
@@ -54,6 +57,9 @@ extension Domain {
             kind.rollback(grant, of: request, context: context)
         case .pciMSI(var kind):
             defer { state = .pciMSI(kind) }
+            kind.rollback(grant, of: request, context: context)
+        case .remapping(var kind):
+            defer { state = .remapping(kind) }
             kind.rollback(grant, of: request, context: context)
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")
@@ -83,6 +89,9 @@ extension Domain {
         case .pciMSI(var kind):
             defer { state = .pciMSI(kind) }
             return kind.free(level, of: irq, context: context)
+        case .remapping(var kind):
+            defer { state = .remapping(kind) }
+            return kind.free(level, of: irq, context: context)
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")
         }
@@ -111,6 +120,9 @@ extension Domain {
         case .pciMSI(var kind):
             defer { state = .pciMSI(kind) }
             return try kind.activate(&irq, depth: depth, context: &context)
+        case .remapping(var kind):
+            defer { state = .remapping(kind) }
+            return try kind.activate(&irq, depth: depth, context: &context)
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")
         }
@@ -138,6 +150,9 @@ extension Domain {
             return kind.deactivate(&irq, depth: depth, context: context)
         case .pciMSI(var kind):
             defer { state = .pciMSI(kind) }
+            return kind.deactivate(&irq, depth: depth, context: context)
+        case .remapping(var kind):
+            defer { state = .remapping(kind) }
             return kind.deactivate(&irq, depth: depth, context: context)
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")
@@ -205,6 +220,15 @@ extension Domain {
                 state = .pciMSI(kind)
                 throw error
             }
+        case .remapping(var kind):
+            do {
+                let step = try kind.setAffinity(&irq, depth: depth, to: target, context: context)
+                state = .remapping(kind)
+                return step
+            } catch {
+                state = .remapping(kind)
+                throw error
+            }
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")
         }
@@ -232,6 +256,9 @@ extension Domain {
             return kind.compose(&irq, depth: depth, context: &context)
         case .pciMSI(var kind):
             defer { state = .pciMSI(kind) }
+            return kind.compose(&irq, depth: depth, context: &context)
+        case .remapping(var kind):
+            defer { state = .remapping(kind) }
             return kind.compose(&irq, depth: depth, context: &context)
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")
@@ -271,6 +298,9 @@ extension Domain {
             kind.cpuStateChanged(cpu, online: online)
         case .pciMSI(var kind):
             defer { state = .pciMSI(kind) }
+            kind.cpuStateChanged(cpu, online: online)
+        case .remapping(var kind):
+            defer { state = .remapping(kind) }
             kind.cpuStateChanged(cpu, online: online)
         case .modifying:
             preconditionFailure("re-entrant modification of domain \(name)")

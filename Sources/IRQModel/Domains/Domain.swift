@@ -18,6 +18,8 @@ public enum DomainState: Hashable, Sendable, Codable {
     case gicv2m(GICv2mDomain)
     case hypervVPCI(HyperVPCIDomain)
     case pciMSI(PCIMSIDomain)
+    /// `intel-ir` or `amd-ir`.
+    case remapping(InterruptRemappingDomain)
     /// Present only while a level operation of `Domain+Operations` runs, so that a kind's storage can be
     /// mutated in place without a copy-on-write copy (the swift-nio state-machine idiom).
     /// Never observable outside it.
@@ -31,6 +33,7 @@ public enum DomainState: Hashable, Sendable, Codable {
         case .gicv2m: .gicv2m
         case .hypervVPCI: .hypervVPCI
         case .pciMSI: .pciMSI
+        case .remapping(let unit): unit.kind
         case .modifying: preconditionFailure("domain state observed while being modified")
         }
     }

@@ -63,6 +63,8 @@ public enum DomainConfiguration: Hashable, Sendable, Codable {
     /// `pci_for_each_dma_alias` and `get_msi_id_cb` find it. Same-bus function aliases
     /// (`pci_add_dma_alias` quirks) do not change the MSI requester id in Linux: leave them out.
     case pciMSI(device: PCIAddress, msixTableSize: Int?, dmaAlias: PCIAddress? = nil)
+    /// An interrupt remapping unit (`intel-ir`, `amd-ir`) on the x86 vector domain.
+    case remapping(RemappingConfiguration)
 
     public var kind: DomainKind {
         switch self {
@@ -72,6 +74,7 @@ public enum DomainConfiguration: Hashable, Sendable, Codable {
         case .gicv2m: .gicv2m
         case .hypervVPCI: .hypervVPCI
         case .pciMSI: .pciMSI
+        case .remapping(let configuration): configuration.kind
         }
     }
 

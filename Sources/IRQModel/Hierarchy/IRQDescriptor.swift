@@ -23,6 +23,8 @@ public enum LevelState: Hashable, Sendable, Codable {
     case gicv3ITS(ITSLevel)
     case gicv2m
     case hypervVPCI(HyperVLevel)
+    /// An interrupt remapping level (`intel-ir`, `amd-ir`).
+    case remapped(RemappingLevel)
 }
 
 extension LevelState {
@@ -31,7 +33,7 @@ extension LevelState {
     /// (`hv_pci_vec_irq_domain_activate`; x86 has no activate op at that level).
     func hasActivate(on architecture: Architecture) -> Bool {
         switch self {
-        case .x86Vector, .gicv3ITS: true
+        case .x86Vector, .gicv3ITS, .remapped: true
         case .hypervVPCI: architecture == .arm64
         case .pciMSI, .gicv3, .gicv2m: false
         }
@@ -39,7 +41,7 @@ extension LevelState {
 
     var hasDeactivate: Bool {
         switch self {
-        case .x86Vector, .gicv3ITS: true
+        case .x86Vector, .gicv3ITS, .remapped: true
         case .pciMSI, .gicv3, .gicv2m, .hypervVPCI: false
         }
     }
@@ -49,7 +51,7 @@ extension LevelState {
     var routesAffinity: Bool {
         switch self {
         case .x86Vector, .gicv3, .gicv3ITS: true
-        case .pciMSI, .gicv2m, .hypervVPCI: false
+        case .pciMSI, .gicv2m, .hypervVPCI, .remapped: false
         }
     }
 }

@@ -51,13 +51,36 @@ extension System {
             case .forward:
                 continue
             case .unchanged:
+                // The vector domain answered IRQ_SET_MASK_OK without moving: a remapping
+                // level still rewrites its entry, as intel_ir_set_affinity does.
+                if depth > 1 { reconfigureRemapping(&irq, below: depth, context: context) }
                 return
             case .moved(let recompose, let effects):
                 record(effects, virq: irq.virq)
+                if depth > 1, reconfigureRemapping(&irq, below: depth, context: context) { return }
                 if recompose { composeAndWrite(&irq, context: &context) }
                 if !irq.masked { retargetIfHyperV(irq, context: context) }
                 return
             }
         }
+    }
+
+    /// A remapping level between the MSI level and the level that routed (`intel_ir_set_affinity`,
+    /// `amd_ir_set_affinity`): it rewrites its table entry for the new vector and CPU and answers
+    /// `IRQ_SET_MASK_OK_DONE`, so the MSI level neither recomposes nor writes the device.
+    /// - Returns: whether such a level took the change.
+    @discardableResult
+    private mutating func reconfigureRemapping(_ irq: inout IRQDescriptor, below depth: Int, context: LevelContext) -> Bool {
+        for level in (1 ..< depth).reversed() {
+            guard case .remapped = irq.levels[level].state else { continue }
+            let id = irq.levels[level].domain
+            let effect: HardwareEffect? = withDomains { domains in
+                guard id.index < domains.count, case .remapping(let unit)? = domains[id.index]?.state else { return nil }
+                return unit.reconfigure(&irq, depth: level, context: context)
+            }
+            if let effect { record([effect], virq: irq.virq) }
+            return true
+        }
+        return false
     }
 }

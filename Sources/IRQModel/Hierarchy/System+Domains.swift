@@ -69,6 +69,12 @@ extension System {
                                                   reason: "a pci-msi domain on a gicv3 parent needs the GIC's MBI ranges, and \(domain(parent).name) has none")
             }
             return .pciMSI(PCIMSIDomain(device: device, msixTableSize: tableSize, dmaAlias: alias))
+        case .remapping(let configuration):
+            try InterruptRemappingDomain.validate(configuration, apicIDs: cpus.map { UInt32(truncatingIfNeeded: $0.hardwareID) })
+            return .remapping(InterruptRemappingDomain(kind: configuration.kind, format: configuration.format,
+                                                       entriesPerTable: configuration.entriesPerTable,
+                                                       extendedInterruptMode: configuration.extendedInterruptMode,
+                                                       maxHandleMask: configuration.maxHandleMask))
         }
     }
 

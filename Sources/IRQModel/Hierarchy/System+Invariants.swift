@@ -21,6 +21,9 @@ extension System {
         var routedLPIs: [DomainID: (plain: [UInt32], managed: [UInt32])] = [:]
         var reservations = 0
         var indexed = 0
+        // Remapping entries owned per domain and table, and every (domain, table, index) seen.
+        var remappingOwners: [DomainID: [UInt32: Int]] = [:]
+        var remappingEntries = Set<UInt64>()
         for irq in live {
             try require(virqs.contains(irq.virq), "IRQ \(irq.virq) is not in the virq space")
             try require(!irq.levels.isEmpty, "IRQ \(irq.virq) has no levels")
@@ -32,7 +35,10 @@ extension System {
             if let affinity = irq.affinity { try require(affinity.isSubset(of: present), "IRQ \(irq.virq): affinity names CPUs that do not exist") }
             for level in irq.levels {
                 perDomain[level.domain, default: 0] += 1
-                try require(hwirqOwners.insert(UInt64(level.domain.rawValue) << 32 | UInt64(level.hwirq.rawValue)).inserted,
+                // AMD-IR's hwirqs are (devid << 16) + i: IRQs of one device repeat them, as in
+                // Linux (irq_remapping_alloc); their entries are checked below instead.
+                let repeatsHwirqs: Bool = if case .remapped = level.state, domains[level.domain.index]?.kind == .amdIR { true } else { false }
+                try require(repeatsHwirqs || hwirqOwners.insert(UInt64(level.domain.rawValue) << 32 | UInt64(level.hwirq.rawValue)).inserted,
                             "hwirq \(level.hwirq) of domain \(level.domain) used twice")
                 if case .x86Vector(let state) = level.state {
                     if let assignment = state.assignment {
@@ -49,6 +55,16 @@ extension System {
                     }
                     try require(device.events[Int(state.eventID)] && level.hwirq.rawValue == device.lpiBase + state.eventID,
                                 "IRQ \(irq.virq): event \(state.eventID) is not its LPI \(level.hwirq) on DeviceID \(device.deviceID)")
+                }
+                if case .remapped(let state) = level.state, case .remapping(let unit)? = domains[level.domain.index]?.state {
+                    // Every IRQ owns its entry (a VT-d block is counted once, by sub-handle 0)
+                    // and no entry is owned twice.
+                    let block = unit.kind == .intelIR ? (state.offset == 0 ? 1 << Int(state.order) : 0) : 1
+                    remappingOwners[level.domain, default: [:]][state.table, default: 0] += block
+                    try require(unit.tables[state.table]?[Int(state.index)] == true,
+                                "IRQ \(irq.virq): remapping entry \(state.index) of table \(state.table) is not allocated")
+                    try require(remappingEntries.insert(UInt64(level.domain.rawValue) << 48 | UInt64(state.table) << 20 | UInt64(state.index)).inserted,
+                                "remapping entry \(state.index) of table \(state.table) used twice")
                 }
                 if case .gicv3ITS(let state) = level.state, let cpu = state.collection {
                     try require(cpu.index < cpus.count, "IRQ \(irq.virq): LPI routed to CPU \(cpu), which does not exist")
@@ -99,6 +115,13 @@ extension System {
             case .pciMSI(let pci):
                 try pci.indices.validate()
                 try require(pci.indices.setCount == domain.allocatedIRQs, "pci-msi \(domain.name): indices drifted")
+            case .remapping(let unit):
+                for table in unit.tables.values { try table.validate() }
+                let owned = remappingOwners[domain.id] ?? [:]
+                for (key, table) in unit.tables {
+                    try require(table.setCount == owned[key, default: 0],
+                                "\(domain.kind) \(domain.name): table \(key) has \(table.setCount) entries allocated, its IRQs own \(owned[key, default: 0])")
+                }
             case .modifying:
                 break  // refused by validateStructure
             }

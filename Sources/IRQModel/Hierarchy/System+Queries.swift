@@ -18,6 +18,8 @@ public struct LevelView: Hashable, Sendable, Codable {
     public let chip: String
     /// An ITS level: the DeviceID the device's MSIs carry to the ITS.
     public let deviceID: UInt32?
+    /// A remapping level: the IRQ's table entry.
+    public let remapping: RemappingView?
 }
 
 /// The composed message of an IRQ with what it means.
@@ -35,6 +37,39 @@ public struct MessageView: Hashable, Sendable, Codable {
     /// For a Hyper-V hierarchy: what was asked of the host and what it answered.
     public let hyperVRequest: HyperVCreateInterruptRequest?
     public let hyperVAnswer: MSIMessage?
+    /// For a remapped IRQ: the table entry its message selects.
+    public let remapping: RemappingView?
+}
+
+/// An IRQ's interrupt remapping entry: where it lies and what it holds.
+public struct RemappingView: Hashable, Sendable, Codable {
+    public let domain: DomainName
+    public let kind: DomainKind
+    /// AMD: the requester id whose table holds the entry; VT-d: nil (one table per unit).
+    public let table: UInt32?
+    public let index: UInt32
+    /// VT-d: the handle (the block's first entry) and the sub-handle the data carries.
+    public let handle: UInt32?
+    public let subhandle: UInt32?
+    /// "remapped" or "posted".
+    public let mode: String
+    public let entry: RemappingEntry
+    public let posted: PostedTarget?
+}
+
+extension System {
+    /// The remapping entry of `irq`, when its hierarchy has a remapping level.
+    func remappingView(of irq: borrowing IRQDescriptor) -> RemappingView? {
+        for level in irq.levels {
+            guard case .remapped(let state) = level.state else { continue }
+            let unit = domain(level.domain)
+            let intel = unit.kind == .intelIR
+            return RemappingView(domain: unit.name, kind: unit.kind, table: intel ? nil : state.table, index: state.index,
+                                 handle: intel ? state.base : nil, subhandle: intel ? state.offset : nil,
+                                 mode: state.posted == nil ? "remapped" : "posted", entry: state.hardware, posted: state.posted)
+        }
+        return nil
+    }
 }
 
 extension DomainState {
@@ -47,6 +82,9 @@ extension DomainState {
         case .gicv2m(let d): .gicv2m(frameBase: d.frameBase, spis: d.spis)
         case .hypervVPCI(let d): .hypervVPCI(activatePolicy: d.activatePolicy, protocolVersion: d.protocolVersion, instanceID: d.instanceID)
         case .pciMSI(let d): .pciMSI(device: d.device, msixTableSize: d.msixTableSize, dmaAlias: d.dmaAlias)
+        case .remapping(let d):
+            .remapping(RemappingConfiguration(kind: d.kind, entriesPerTable: d.entriesPerTable, extendedInterruptMode: d.extendedInterruptMode,
+                                              maxHandleMask: d.maxHandleMask, format: d.format))
         case .modifying: preconditionFailure("domain state observed while being modified")
         }
     }
@@ -98,8 +136,10 @@ extension System {
             let domain = domain(level.domain)
             var deviceID: UInt32?
             if case .gicv3ITS(let its) = domain.state { deviceID = its.deviceIDs[irq.device] }
+            var remapping: RemappingView?
+            if case .remapped = level.state { remapping = remappingView(of: irq) }
             return LevelView(domain: domain.name, kind: domain.kind, hwirq: level.hwirq, chip: chipName(domain.kind, irq: irq),
-                             deviceID: deviceID)
+                             deviceID: deviceID, remapping: remapping)
         }
     }
 
@@ -111,6 +151,8 @@ extension System {
         case .gicv3ITS: "ITS"
         case .gicv2m: "GICv2m"
         case .hypervVPCI: architecture == .arm64 ? "hv_vpci_arm64" : "Hyper-V PCIe MSI"
+        case .intelIR: "INTEL-IR"
+        case .amdIR: "AMD-IR"
         }
     }
 
@@ -136,12 +178,13 @@ extension System {
             case .gicv3ITS: doorbell = "GITS_TRANSLATER"
             case .gicv2m: doorbell = "V2M_MSI_SETSPI_NS"
             case .gicv3: doorbell = "GICD_SETSPI_NSR"
-            case .pciMSI, .x86Vector: break
+            case .pciMSI, .x86Vector, .remapped: break
             }
         }
-        let fields = architecture == .x86_64 ? X86MSIMessage.decode(message, extendedDestinationID: extendedDestinationID) : nil
+        let remapping = remappingView(of: irq)
+        let fields = architecture == .x86_64 && remapping == nil ? X86MSIMessage.decode(message, extendedDestinationID: extendedDestinationID) : nil
         return MessageView(virq: virq, message: message, x86: fields, doorbell: doorbell, cpu: irq.effectiveCPU, vector: vector,
-                           hwirq: root.hwirq, hyperVRequest: request, hyperVAnswer: answer)
+                           hwirq: root.hwirq, hyperVRequest: request, hyperVAnswer: answer, remapping: remapping)
     }
 }
 
@@ -154,6 +197,7 @@ extension DomainState {
         case .gicv2m(let d): d.occupancy(context: context)
         case .hypervVPCI(let d): d.occupancy(context: context)
         case .pciMSI(let d): d.occupancy(context: context)
+        case .remapping(let d): d.occupancy(context: context)
         case .modifying: preconditionFailure("domain state observed while being modified")
         }
     }

@@ -32,6 +32,10 @@ public enum DomainKind: String, Hashable, Sendable, Codable, CaseIterable, Custo
     case gicv2m = "gicv2m"
     case hypervVPCI = "hyperv-vpci"
     case pciMSI = "pci-msi"
+    /// Intel VT-d interrupt remapping (Linux's `INTEL-IR` domain).
+    case intelIR = "intel-ir"
+    /// AMD-Vi interrupt remapping (Linux's `AMD-IR` domain).
+    case amdIR = "amd-ir"
 
     /// Whether this kind is the root of its system (it has no parent).
     public var isRoot: Bool { self == .x86Vector || self == .gicv3 }
@@ -43,7 +47,8 @@ public enum DomainKind: String, Hashable, Sendable, Codable, CaseIterable, Custo
         case .x86Vector, .gicv3: []
         case .gicv3ITS, .gicv2m: [.gicv3]
         case .hypervVPCI: [.x86Vector, .gicv3]
-        case .pciMSI: [.x86Vector, .hypervVPCI, .gicv3ITS, .gicv2m, .gicv3]
+        case .pciMSI: [.x86Vector, .hypervVPCI, .gicv3ITS, .gicv2m, .gicv3, .intelIR, .amdIR]
+        case .intelIR, .amdIR: [.x86Vector]
         }
     }
 
@@ -52,7 +57,7 @@ public enum DomainKind: String, Hashable, Sendable, Codable, CaseIterable, Custo
     /// (`X86_VECTOR_MSI_FLAGS_SUPPORTED` in arch/x86/kernel/apic/msi.c).
     public var supportsMultiMSI: Bool {
         switch self {
-        case .hypervVPCI, .gicv3ITS, .gicv2m, .gicv3: true
+        case .hypervVPCI, .gicv3ITS, .gicv2m, .gicv3, .intelIR, .amdIR: true
         case .x86Vector, .pciMSI: false
         }
     }

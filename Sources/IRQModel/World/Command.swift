@@ -22,6 +22,9 @@ public enum Command: Hashable, Sendable, Codable {
     case freeDeviceIRQs(system: SystemName, domain: DomainName)
     /// Takes CPUs offline or online one by one, ascending, as a hotplug script would; all or none.
     case setCPUsOnline(system: SystemName, cpus: CPUSet, online: Bool)
+    /// `irq_set_vcpu_affinity` on a remapped IRQ: post it to a vCPU's posted-interrupt
+    /// descriptor (VT-d posted format), or back to remapped delivery with nil.
+    case setVCPUAffinity(system: SystemName, virq: VirtualIRQ, target: PostedTarget?)
 
     /// The system the command acts on.
     public var system: SystemName {
@@ -31,7 +34,7 @@ public enum Command: Hashable, Sendable, Codable {
         case .deleteDomainCascade(let system, _), .freeDeviceIRQs(let system, _), .setCPUsOnline(let system, _, _): system
         case .setCPUOnline(let system, _, _), .createDomain(let system, _), .deleteDomain(let system, _),
              .allocateIRQs(let system, _, _), .activate(let system, _), .deactivate(let system, _),
-             .mask(let system, _), .unmask(let system, _), .free(let system, _), .setAffinity(let system, _, _):
+             .mask(let system, _), .unmask(let system, _), .free(let system, _), .setAffinity(let system, _, _), .setVCPUAffinity(let system, _, _):
             system
         }
     }

@@ -34,6 +34,9 @@ public enum HardwareEffect: Hashable, Sendable, Codable {
     case hyperVDeleteInterrupt(winSlot: UInt32, answer: MSIMessage)
     /// `HVCALL_RETARGET_INTERRUPT` (x86 unmask).
     case hyperVRetarget(HyperVRetargetRequest)
+    /// An interrupt remapping table entry written (`modify_irte`, `modify_irte_ga`, a clear
+    /// on free): `table` is the AMD requester id whose table holds it (nil on VT-d's one table).
+    case irteWritten(table: UInt32?, index: UInt32, entry: RemappingEntry)
     case masked
     case unmasked
     /// CPU hotplug moved the IRQ (`migrate_one_irq`).

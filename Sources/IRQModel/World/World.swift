@@ -119,6 +119,11 @@ public struct World: Hashable, Sendable {
             return try transaction(on: name) { (system) throws(ModelError) in .irqsFreed(try system.freeDeviceIRQs(domain)) }
         case .setCPUsOnline(let name, let cpus, let online):
             return try transaction(on: name) { (system) throws(ModelError) in .cpusChanged(try system.setCPUs(cpus, online: online)) }
+        case .setVCPUAffinity(let name, let virq, let target):
+            return try transaction(on: name) { (system) throws(ModelError) in
+                try system.setVCPUAffinity(virq, to: target)
+                return .irqChanged(virq)
+            }
         }
     }
 

@@ -34,6 +34,13 @@ enum DomainDTO {
             object.set("device", .string(device.description))
             object.set("msixTableSize", tableSize.map { .integer($0) } ?? .null)
             object.set("dmaAlias", alias.map { .string($0.description) } ?? .null)
+        case .remapping(let configuration):
+            object.set("tableEntries", .integer(configuration.entriesPerTable))
+            object.set("format", .string(configuration.format.rawValue))
+            if configuration.kind == .intelIR {
+                object.set("extendedInterruptMode", .bool(configuration.extendedInterruptMode))
+                object.set("maxHandleMask", .integer(configuration.maxHandleMask))
+            }
         }
         object.set("occupancy", occupancy(view.occupancy))
         return object.value
@@ -159,6 +166,15 @@ enum DomainDTO {
                 }
             }
             configuration = .pciMSI(device: device, msixTableSize: tableSize, dmaAlias: alias)
+        case .intelIR:
+            let entries = try reader.integer("tableEntries", in: 2...Int64(InterruptRemappingDomain.intelTableEntries)).map { Int($0) }
+            let eim = try reader.bool("extendedInterruptMode") ?? true
+            let mask = Int(try reader.integer("maxHandleMask", in: 0...15) ?? 15)
+            configuration = .remapping(RemappingConfiguration(kind: .intelIR, entriesPerTable: entries, extendedInterruptMode: eim, maxHandleMask: mask))
+        case .amdIR:
+            let entries = try reader.integer("tableEntries", in: 256...2048).map { Int($0) }
+            let format = try reader.enumeration("format", AMDIRTEFormatName.self)
+            configuration = .remapping(RemappingConfiguration(kind: .amdIR, entriesPerTable: entries, format: format?.format))
         }
         try reader.finish()
         return DomainSpec(name: name, parent: parent, configuration: configuration)
@@ -175,4 +191,12 @@ enum DomainDTO {
         let low = fnv(key, 0x84222325_CBF29CE4)
         return HyperVInstanceID(bytes: (0..<8).map { UInt8(truncatingIfNeeded: high >> (8 * $0)) } + (0..<8).map { UInt8(truncatingIfNeeded: low >> (8 * $0)) })
     }
+}
+
+/// The IRTE formats an `amd-ir` domain may be created with.
+enum AMDIRTEFormatName: String, CaseIterable {
+    case amd32 = "amd-32"
+    case amd128 = "amd-128"
+
+    var format: IRTEFormat { self == .amd32 ? .amd32 : .amd128 }
 }

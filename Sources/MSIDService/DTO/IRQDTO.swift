@@ -48,6 +48,7 @@ enum IRQDTO {
                 var members: [(String, JSONValue)] = [("domain", .string(level.domain.rawValue)), ("kind", .string(level.kind.rawValue)),
                                                       ("hwirq", .integer(level.hwirq.rawValue)), ("chip", .string(level.chip))]
                 if let deviceID = level.deviceID { members.append(("deviceId", .string(PCIAddress.hexDeviceID(deviceID)))) }
+                if let remapping = level.remapping { members.append(("remapping", RemappingDTO.view(remapping))) }
                 return .object(members)
             })),
             ("msi", irq.message.map(message) ?? .null),
@@ -101,6 +102,10 @@ enum IRQDTO {
             out.member("domain", level.domain.rawValue)
             out.member("hwirq", level.hwirq.rawValue)
             out.member("kind", level.kind.rawValue)
+            if let remapping = level.remapping {
+                out.key("remapping")
+                RemappingDTO.writeView(remapping, to: &out)
+            }
             out.endObject()
         }
         out.endArray()
@@ -159,6 +164,10 @@ enum IRQDTO {
             out.member("vectorCount", request.vectorCount)
             out.member("winSlot", request.winSlot)
             out.endObject()
+        }
+        if let remapping = view.remapping {
+            out.key("remapping")
+            RemappingDTO.writeView(remapping, to: &out)
         }
         out.key("target")
         out.beginObject()
@@ -219,7 +228,7 @@ enum IRQDTO {
 
     /// Every `kind` an event can have (the events list filters by it).
     static let eventKinds: Set<String> = [
-        "cpu-offline", "cpu-online", "hyperv-create-interrupt", "hyperv-delete-interrupt", "hyperv-retarget", "its-command",
+        "cpu-offline", "cpu-online", "hyperv-create-interrupt", "hyperv-delete-interrupt", "hyperv-retarget", "irte-written", "its-command",
         "managed-shutdown", "managed-startup", "masked", "message-written", "migrated", "route-written", "unmasked",
         "vector-assigned", "vector-released",
     ]
@@ -298,6 +307,11 @@ enum IRQDTO {
                 object.set("validBankMask", .hex64(valid))
                 object.set("banks", .array(banks.map { .hex64($0) }))
             }
+        case .irteWritten(let table, let index, let entry):
+            object.set("kind", .string("irte-written"))
+            if let table { object.set("table", .string(PCIAddress.hexDeviceID(table))) }
+            object.set("index", .integer(index))
+            object.set("entry", RemappingDTO.entry(entry))
         case .masked: object.set("kind", .string("masked"))
         case .unmasked: object.set("kind", .string("unmasked"))
         case .migrated(let from, let to, let broken):

@@ -33,7 +33,7 @@ extension Command {
             writer.endObject()
             writer.endObject()
         case .createSystem, .deleteSystem, .createDomain, .deleteDomain, .allocateIRQs, .deleteDomainCascade, .deleteSystemCascade,
-             .freeDeviceIRQs, .setCPUsOnline:
+             .freeDeviceIRQs, .setCPUsOnline, .setVCPUAffinity:
             return nil
         }
         writer.endObject()

@@ -149,6 +149,22 @@ extension LevelState: JSONDirectEncodable, JSONDirectDecodable {
             writer.optionalMember("answer", level.answer)
             writer.endObject()
             writer.endObject()
+        case .remapped(let level):
+            writer.key("remapped")
+            writer.beginObject()
+            writer.key("_0")
+            writer.beginObject()
+            writer.member("table", level.table)
+            writer.member("base", level.base)
+            writer.member("offset", level.offset)
+            writer.member("order", level.order)
+            writer.key("cached")
+            level.cached.writeJSON(to: &writer)
+            writer.key("hardware")
+            level.hardware.writeJSON(to: &writer)
+            writer.optionalMember("posted", level.posted)
+            writer.endObject()
+            writer.endObject()
         }
         writer.endObject()
     }
@@ -184,6 +200,18 @@ extension LevelState: JSONDirectEncodable, JSONDirectDecodable {
                   let request = level.optional("request", HyperVCreateInterruptRequest.init(canonicalJSON:)),
                   let answer = level.optional("answer", MSIMessage.init(canonicalJSON:)), level.isAtEnd else { return nil }
             self = .hypervVPCI(HyperVLevel(request: request, answer: answer))
+        case "remapped":
+            guard var object = CanonicalObject(payload), let value = object.next("_0"), object.isAtEnd,
+                  var level = CanonicalObject(value),
+                  let table = level.next("table")?.canonicalInteger(UInt32.self),
+                  let base = level.next("base")?.canonicalInteger(UInt32.self),
+                  let offset = level.next("offset")?.canonicalInteger(UInt32.self),
+                  let order = level.next("order")?.canonicalInteger(UInt8.self),
+                  let cachedValue = level.next("cached"), let cached = RemappingEntry(canonicalJSON: cachedValue),
+                  let hardwareValue = level.next("hardware"), let hardware = RemappingEntry(canonicalJSON: hardwareValue),
+                  let posted = level.optional("posted", PostedTarget.init(canonicalJSON:)), level.isAtEnd else { return nil }
+            self = .remapped(RemappingLevel(table: table, base: base, offset: offset, order: order, cached: cached,
+                                            hardware: hardware, posted: posted))
         default:
             return nil
         }
@@ -404,6 +432,14 @@ extension HardwareEffect: JSONDirectEncodable, JSONDirectDecodable {
             writer.key("_0")
             request.writeJSON(to: &writer)
             writer.endObject()
+        case .irteWritten(let table, let index, let entry):
+            writer.key("irteWritten")
+            writer.beginObject()
+            if let table { writer.member("table", table) }
+            writer.member("index", index)
+            writer.key("entry")
+            entry.writeJSON(to: &writer)
+            writer.endObject()
         case .masked:
             writer.key("masked")
             writer.emptyObject()
@@ -468,6 +504,11 @@ extension HardwareEffect: JSONDirectEncodable, JSONDirectDecodable {
         case "hyperVRetarget":
             guard let value = fields.next("_0"), let request = HyperVRetargetRequest(canonicalJSON: value) else { return nil }
             effect = .hyperVRetarget(request)
+        case "irteWritten":
+            guard let table = fields.optional("table", { $0.canonicalInteger(UInt32.self) }),
+                  let index = fields.next("index")?.canonicalInteger(UInt32.self),
+                  let entryValue = fields.next("entry"), let entry = RemappingEntry(canonicalJSON: entryValue) else { return nil }
+            effect = .irteWritten(table: table, index: index, entry: entry)
         case "masked":
             effect = .masked
         case "unmasked":
@@ -558,5 +599,41 @@ extension ITSCommand: JSONDirectEncodable, JSONDirectDecodable {
         }
         guard fields.isAtEnd else { return nil }
         self = command
+    }
+}
+
+// MARK: - Interrupt remapping
+
+extension RemappingEntry: JSONDirectEncodable, JSONDirectDecodable {
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("format", format.rawValue)
+        writer.member("low", low)
+        writer.member("high", high)
+        writer.endObject()
+    }
+
+    init?(canonicalJSON json: JSONValue) {
+        guard var object = CanonicalObject(json), let text = object.next("format")?.canonicalString, let format = IRTEFormat(rawValue: text),
+              let low = object.next("low")?.canonicalInteger(UInt64.self), let high = object.next("high")?.canonicalInteger(UInt64.self),
+              object.isAtEnd else { return nil }
+        self.init(format: format, low: low, high: high)
+    }
+}
+
+extension PostedTarget: JSONDirectEncodable, JSONDirectDecodable {
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("vector", vector.rawValue)
+        writer.member("descriptor", descriptor)
+        writer.member("urgent", urgent)
+        writer.endObject()
+    }
+
+    init?(canonicalJSON json: JSONValue) {
+        guard var object = CanonicalObject(json), let vector = object.next("vector")?.canonicalInteger(UInt8.self),
+              let descriptor = object.next("descriptor")?.canonicalInteger(UInt64.self),
+              let urgent = object.next("urgent")?.canonicalBool, object.isAtEnd else { return nil }
+        self.init(vector: Vector(rawValue: vector), descriptor: descriptor, urgent: urgent)
     }
 }

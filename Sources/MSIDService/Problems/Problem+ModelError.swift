@@ -115,6 +115,20 @@ extension Problem {
             self.init(.invalidAffinity, "Hyper-V protocol \(version.rawValue) cannot target CPUs \(cpus.cpulist)", [("cpus", .string(cpus.cpulist))])
         case .irqNotActivated(let system, let virq):
             self.init(.irqNotActivated, "IRQ \(virq) of system \(system) is not activated", [("virq", .integer(virq.rawValue))])
+        case .remappingEntriesExhausted(let domain, let requested, let free, let entries):
+            self.init(.irtesExhausted, "\(domain) has no aligned block of \(requested) free remapping entries (\(free) of \(entries) free)",
+                      [("requested", .integer(requested)), ("available", .integer(free))])
+        case .remappingBlockTooLarge(let domain, let requested, let mask):
+            self.init(.irtesExhausted, "\(requested) MSI vectors need a handle mask above \(domain)'s ECAP.MHMV \(mask) (alloc_irte refuses it)",
+                      [("requested", .integer(requested)), ("maxHandleMask", .integer(mask))])
+        case .irqNotRemapped(let system, let virq):
+            self.init(.irqNotRemapped, "IRQ \(virq) of system \(system) has no interrupt remapping level; vCPU posting needs one (intel-ir)",
+                      [("virq", .integer(virq.rawValue))])
+        case .postingUnsupported(let kind):
+            self.init(.postingUnsupported, "msid models vCPU posting for VT-d (intel-ir) only; \(kind) guest-mode entries are not modelled",
+                      [("kind", .string(kind.rawValue))])
+        case .invalidPostedDescriptor(let address, let reason):
+            self.init(.invalidRequest, "posted-interrupt descriptor 0x\(String(address, radix: 16)): \(reason)", [("pointer", .string("/descriptor"))])
         case .messageNotRouted(let message):
             self.init(.messageNotRouted, "no live IRQ is reached by address \(message.addressHex), data \(message.data)")
         case .messageAmbiguous(let message, let devices):

@@ -43,6 +43,7 @@ enum ProblemType: String, CaseIterable, Sendable {
     case eventsExhausted = "events-exhausted"
     case msixEntriesExhausted = "msix-entries-exhausted"
     case virqsExhausted = "virqs-exhausted"
+    case irtesExhausted = "irtes-exhausted"
     // Affinity, CPUs, state
     case invalidAffinity = "invalid-affinity"
     case managedAffinity = "managed-affinity"
@@ -51,6 +52,8 @@ enum ProblemType: String, CaseIterable, Sendable {
     case irqNotActivated = "irq-not-activated"
     case messageNotRouted = "message-not-routed"
     case messageAmbiguous = "message-ambiguous"
+    case irqNotRemapped = "irq-not-remapped"
+    case postingUnsupported = "posting-unsupported"
     // Durability
     case notReady = "not-ready"
     case storageFailed = "storage-failed"
@@ -96,6 +99,9 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .eventsExhausted: "ITS events exhausted"
         case .msixEntriesExhausted: "MSI-X entries exhausted"
         case .virqsExhausted: "IRQ numbers exhausted"
+        case .irtesExhausted: "Interrupt remapping entries exhausted"
+        case .irqNotRemapped: "IRQ not remapped"
+        case .postingUnsupported: "Posting unsupported"
         case .invalidAffinity: "Invalid affinity"
         case .managedAffinity: "Managed affinity cannot change"
         case .cpuUnplugRefused: "CPU cannot go offline"
@@ -124,9 +130,9 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .systemExists, .domainExists, .spiRangeConflict, .deviceHasDomain, .domainBusy, .systemBusy, .msiModeConflict,
              .vectorsExhausted, .spisExhausted, .lpisExhausted, .eventsExhausted, .msixEntriesExhausted, .virqsExhausted,
              .managedAffinity, .cpuUnplugRefused, .roundRobinWithoutNextCPU, .irqNotActivated, .messageAmbiguous,
-             .idempotencyKeyInUse: .conflict
+             .idempotencyKeyInUse, .irtesExhausted: .conflict
         case .invalidSystem, .invalidDomain, .wrongParent, .notAnMSIDomain, .invalidVectorCount, .multiMSIUnsupported,
-             .invalidAffinity, .idempotencyKeyReused: .unprocessableContent
+             .invalidAffinity, .idempotencyKeyReused, .irqNotRemapped, .postingUnsupported: .unprocessableContent
         case .notReady, .storageFailed: .serviceUnavailable
         case .invalidSnapshot: .unprocessableContent
         case .persistenceDisabled: .conflict
