@@ -38,6 +38,7 @@ enum MessageHandlers {
         object.set("cpu", decoded.cpu.map { JSONValue.integer($0.rawValue) } ?? .null)
         object.set("vector", decoded.vector.map { JSONValue.integer($0.rawValue) } ?? .null)
         object.set("hwirq", .integer(decoded.hwirq.rawValue))
+        if let remapping = decoded.remapping { object.set("remapping", RemappingDTO.view(remapping)) }
         return context.json(.ok, object.value)
     }
 
