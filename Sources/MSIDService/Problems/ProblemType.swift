@@ -51,6 +51,7 @@ enum ProblemType: String, CaseIterable, Sendable {
     case irqNotActivated = "irq-not-activated"
     case messageNotRouted = "message-not-routed"
     case messageAmbiguous = "message-ambiguous"
+    case routeNotExpressible = "route-not-expressible"
     // Durability
     case notReady = "not-ready"
     case storageFailed = "storage-failed"
@@ -103,6 +104,7 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .irqNotActivated: "IRQ not activated"
         case .messageNotRouted: "Message not routed"
         case .messageAmbiguous: "Message ambiguous"
+        case .routeNotExpressible: "Route not expressible in this format"
         case .notReady: "Service not ready"
         case .storageFailed: "Storage failed"
         case .invalidSnapshot: "Invalid snapshot"
@@ -126,7 +128,7 @@ enum ProblemType: String, CaseIterable, Sendable {
              .managedAffinity, .cpuUnplugRefused, .roundRobinWithoutNextCPU, .irqNotActivated, .messageAmbiguous,
              .idempotencyKeyInUse: .conflict
         case .invalidSystem, .invalidDomain, .wrongParent, .notAnMSIDomain, .invalidVectorCount, .multiMSIUnsupported,
-             .invalidAffinity, .idempotencyKeyReused: .unprocessableContent
+             .invalidAffinity, .idempotencyKeyReused, .routeNotExpressible: .unprocessableContent
         case .notReady, .storageFailed: .serviceUnavailable
         case .invalidSnapshot: .unprocessableContent
         case .persistenceDisabled: .conflict
