@@ -197,6 +197,7 @@ public struct ServiceResponder: HTTPResponder {
     /// The routing table.
     static let routes: [Route] = OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes
         + MessageHandlers.routes + SnapshotHandlers.routes + ViewHandlers.routes + BulkHandlers.routes
+        + RouteHandlers.routes
 
     /// Every routed path template (for the contract test).
     public var routedPaths: [String] { router.paths }
