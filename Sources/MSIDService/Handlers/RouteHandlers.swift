@@ -4,7 +4,7 @@ import MicroHTTP
 /// Hypervisor routing entries for one IRQ (issue 17, item 3).
 enum RouteHandlers {
     static let routes: [Route] = [
-        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}/routes"), handler: routes),
+        Route(method: .get, pattern: PathPattern("/v1/systems/{system}/irqs/{virq}/routes"), handler: export),
     ]
 
     /// `GET .../irqs/{virq}/routes?format=kvm|mshv|hyperv[&gsi=N][&x2apicApi=true]`: the
@@ -14,7 +14,7 @@ enum RouteHandlers {
     /// so a destination above 0xFF can go in address_hi. The facts are taken under the lock
     /// (`System.routeSource(of:)`, O(levels)); the entry is built and rendered outside it.
     /// Refusals are `route-not-expressible` (422) and, without a message, `irq-not-activated` (409).
-    static func routes(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
+    static func export(_ context: RequestContext) throws(ServiceError) -> HTTPResponse {
         try context.onlyQuery(["format", "gsi", "x2apicApi"])
         let name = try context.systemName()
         let virq = try context.virq()

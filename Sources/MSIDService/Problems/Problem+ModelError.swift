@@ -114,7 +114,7 @@ extension Problem {
         case .hyperVTargetsUnrepresentable(let version, let cpus):
             self.init(.invalidAffinity, "Hyper-V protocol \(version.rawValue) cannot target CPUs \(cpus.cpulist)", [("cpus", .string(cpus.cpulist))])
         case .irqNotActivated(let system, let virq):
-            self.init(.irqNotActivated, "IRQ \(virq) of system \(system) is not activated", [("virq", .integer(virq.rawValue))])
+            self.init(.irqNotActivated, "IRQ \(virq) of system \(system) is not activated: it has no message yet; activate it first", [("virq", .integer(virq.rawValue))])
         case .messageNotRouted(let message):
             self.init(.messageNotRouted, "no live IRQ is reached by address \(message.addressHex), data \(message.data)")
         case .messageAmbiguous(let message, let devices):
