@@ -124,4 +124,9 @@ public enum ModelError: Error, Hashable, Sendable {
     case messageNotRouted(MSIMessage)
     /// Several devices' interrupts use this message (the ITS tells them apart by DeviceID).
     case messageAmbiguous(MSIMessage, devices: [PCIAddress])
+
+    // MARK: Export
+    /// The IRQ's route cannot be written as a routing entry of `format`; the refusal names the
+    /// reason and carries its facts (`RouteExport`).
+    case routeNotExpressible(virq: VirtualIRQ, format: RouteFormat, refusal: RouteRefusal)
 }

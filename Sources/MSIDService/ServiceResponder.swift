@@ -198,6 +198,7 @@ public struct ServiceResponder: HTTPResponder {
     static let routes: [Route] = OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes
         + PostingHandlers.routes
         + MessageHandlers.routes + SnapshotHandlers.routes + ViewHandlers.routes + BulkHandlers.routes
+        + RouteHandlers.routes
 
     /// Every routed path template (for the contract test).
     public var routedPaths: [String] { router.paths }

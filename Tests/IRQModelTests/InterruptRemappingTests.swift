@@ -276,4 +276,32 @@ struct InterruptRemappingTests {
         let virq = try s.allocate("nic", affinity: "1")[0]
         #expect(Self.remapping(try s.irq(virq))?.hardware.destinationID == 0x100)
     }
+
+    /// A remapped IRQ's hypervisor route is the compatibility message its IRTE describes (as a
+    /// vIOMMU translates it before KVM sees it): CPU 2, vector 0x20 → 0xFEE02000 / 0x20. An
+    /// APIC ID above 0xFF needs the x2APIC API (address_hi = ID bits 31:8); a posted entry has
+    /// no APIC destination and is refused.
+    @Test("routes of remapped IRQs go through the IRTE; posted IRQs are refused")
+    func remappedRoutes() throws {
+        var s = try Self.intel()
+        try s.device("nic", bdf: "0000:03:00.0", parent: "dmar0")
+        let virq = try s.allocate("nic", affinity: "2")[0]
+        let entry = try RouteExport.kvm(try s.state.routeSource(of: virq, format: .kvm), gsi: 5, x2apicAPI: false)
+        #expect(entry.routing == .msi(addressLo: 0xFEE0_2000, addressHi: 0, data: 0x20, devid: 0))
+        try s.apply(.setVCPUAffinity(system: s.system, virq: virq, target: PostedTarget(vector: Vector(rawValue: 0x51), descriptor: 0x1000)))
+        #expect(throws: ModelError.routeNotExpressible(virq: virq, format: .kvm, refusal: .postedToVCPU(descriptor: 0x1000))) {
+            _ = try s.state.routeSource(of: virq, format: .kvm)
+        }
+
+        var big = Scenario(system: Fixture.system("big"))
+        try big.apply(.createSystem(SystemSpec(name: big.system, architecture: .x86_64, hardwareIDs: [0, 0x1A5], extendedDestinationID: true)))
+        try big.createDomain("vector", parent: nil, .x86Vector(reservedVectors: []))
+        try big.createDomain("dmar0", parent: "vector", .remapping(RemappingConfiguration(kind: .intelIR)))
+        try big.device("nic", bdf: "0000:03:00.0", parent: "dmar0")
+        let far = try big.allocate("nic", affinity: "1")[0]
+        let source = try big.state.routeSource(of: far, format: .kvm)
+        #expect(throws: ModelError.self) { _ = try RouteExport.kvm(source, gsi: 5, x2apicAPI: false) }
+        #expect(source.message == MSIMessage(addressHi: 0, addressLo: 0xFEEA_5020, data: 0x20))
+        #expect(try RouteExport.kvm(source, gsi: 5, x2apicAPI: true).routing == .msi(addressLo: 0xFEEA_5000, addressHi: 0x100, data: 0x20, devid: 0))
+    }
 }

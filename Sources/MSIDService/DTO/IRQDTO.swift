@@ -216,6 +216,27 @@ enum IRQDTO {
         ])
     }
 
+    /// The members of a Hyper-V retarget request (its event, and its route export): the
+    /// hypercall control word, the device id, the host's address and data, the vector, the
+    /// flags and the VP mask or VP set.
+    static func retargetMembers(_ request: HyperVRetargetRequest) -> [(key: String, value: JSONValue)] {
+        var members: [(key: String, value: JSONValue)] = [
+            ("control", .hex64(request.controlWord)),
+            ("deviceId", .hex64(request.deviceID)),
+            ("address", .integer(request.address)),
+            ("data", .integer(request.data)),
+            ("vector", .integer(request.vector)),
+            ("flags", .integer(request.flags)),
+        ]
+        switch request.target {
+        case .vpMask(let mask): members.append(("vpMask", .hex64(mask)))
+        case .vpSet(let valid, let banks):
+            members.append(("validBankMask", .hex64(valid)))
+            members.append(("banks", .array(banks.map { .hex64($0) })))
+        }
+        return members
+    }
+
     /// A UTC time as RFC 3339 with milliseconds (`2026-12-04T16:35:00.123Z`).
     static func rfc3339(milliseconds: UInt64) -> String {
         let date = CivilDate(secondsSinceEpoch: Int64(milliseconds / 1000))
@@ -295,18 +316,7 @@ enum IRQDTO {
             object.set("answer", message(answer))
         case .hyperVRetarget(let request):
             object.set("kind", .string("hyperv-retarget"))
-            object.set("control", .hex64(request.controlWord))
-            object.set("deviceId", .hex64(request.deviceID))
-            object.set("address", .integer(request.address))
-            object.set("data", .integer(request.data))
-            object.set("vector", .integer(request.vector))
-            object.set("flags", .integer(request.flags))
-            switch request.target {
-            case .vpMask(let mask): object.set("vpMask", .hex64(mask))
-            case .vpSet(let valid, let banks):
-                object.set("validBankMask", .hex64(valid))
-                object.set("banks", .array(banks.map { .hex64($0) }))
-            }
+            for (key, value) in retargetMembers(request) { object.set(key, value) }
         case .irteWritten(let table, let index, let entry):
             object.set("kind", .string("irte-written"))
             if let table { object.set("table", .string(PCIAddress.hexDeviceID(table))) }

@@ -114,7 +114,7 @@ extension Problem {
         case .hyperVTargetsUnrepresentable(let version, let cpus):
             self.init(.invalidAffinity, "Hyper-V protocol \(version.rawValue) cannot target CPUs \(cpus.cpulist)", [("cpus", .string(cpus.cpulist))])
         case .irqNotActivated(let system, let virq):
-            self.init(.irqNotActivated, "IRQ \(virq) of system \(system) is not activated", [("virq", .integer(virq.rawValue))])
+            self.init(.irqNotActivated, "IRQ \(virq) of system \(system) is not activated: it has no message yet; activate it first", [("virq", .integer(virq.rawValue))])
         case .remappingEntriesExhausted(let domain, let requested, let free, let entries):
             self.init(.irtesExhausted, "\(domain) has no aligned block of \(requested) free remapping entries (\(free) of \(entries) free)",
                       [("requested", .integer(requested)), ("available", .integer(free))])
@@ -134,6 +134,40 @@ extension Problem {
         case .messageAmbiguous(let message, let devices):
             self.init(.messageAmbiguous, "address \(message.addressHex), data \(message.data) reaches IRQs of several devices; name the device",
                       [("devices", .array(devices.map { .string($0.description) }))])
+        case .routeNotExpressible(let virq, let format, let refusal):
+            var members: [(key: String, value: JSONValue)] = [("virq", .integer(virq.rawValue)), ("format", .string(format.rawValue))]
+            let detail: String
+            switch refusal {
+            case .extendedDestinationIDNeedsX2APICAPI(let apicID):
+                detail = "IRQ \(virq) targets APIC ID \(apicID) through the extended destination id (address_lo bits 11:5), which KVM "
+                    + "does not read; KVM takes APIC ID bits 31:8 in address_hi only with the x2APIC API "
+                    + "(KVM_CAP_X2APIC_API with KVM_X2APIC_API_USE_32BIT_IDS): ask again with x2apicApi=true if the VMM enables it"
+                members.append(("apicId", .integer(apicID.rawValue)))
+            case .destinationAboveEightBits(let apicID):
+                detail = "IRQ \(virq) targets APIC ID \(apicID); an MSHV routing entry carries 8 bits of APIC ID (address_lo bits 19:12) "
+                    + "and must have address_hi 0"
+                members.append(("apicId", .integer(apicID.rawValue)))
+            case .addressHighNotZero(let addressHi):
+                detail = "IRQ \(virq)'s message has address_hi \(JSONText.hex(UInt64(addressHi), digits: 8)); MSHV refuses a routing entry "
+                    + "whose address_hi is not 0"
+                members.append(("addressHi", .integer(addressHi)))
+            case .deviceIDNotCarried(let deviceID):
+                detail = "IRQ \(virq) reaches a GICv3 ITS, which needs DeviceID \(PCIAddress.hexDeviceID(deviceID)) beside the message; "
+                    + "an MSHV routing entry has no member for it"
+                members.append(("deviceId", .string(PCIAddress.hexDeviceID(deviceID))))
+            case .notHyperV:
+                detail = "IRQ \(virq) has no hyperv-vpci level, so there is no Hyper-V request for it; use format=kvm or format=mshv"
+            case .postedToVCPU(let descriptor):
+                detail = "IRQ \(virq) is posted to a vCPU (its IRTE delivers into the posted-interrupt descriptor at 0x\(String(descriptor, radix: 16))); "
+                    + "a \(format) routing entry names an APIC destination only; DELETE .../vcpu-affinity first"
+                members.append(("descriptor", .string("0x" + String(descriptor, radix: 16))))
+            case .gsiOutOfRange(let gsi, let limit):
+                detail = "GSI \(gsi) is not below the \(format) routing table's limit of \(limit) entries; "
+                    + "pass a smaller gsi (it defaults to the virq)"
+                members.append(("gsi", .integer(gsi)))
+                members.append(("limit", .integer(limit)))
+            }
+            self.init(.routeNotExpressible, detail, members)
         }
     }
 }

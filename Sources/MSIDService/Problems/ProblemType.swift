@@ -54,6 +54,7 @@ enum ProblemType: String, CaseIterable, Sendable {
     case messageAmbiguous = "message-ambiguous"
     case irqNotRemapped = "irq-not-remapped"
     case postingUnsupported = "posting-unsupported"
+    case routeNotExpressible = "route-not-expressible"
     // Durability
     case notReady = "not-ready"
     case storageFailed = "storage-failed"
@@ -109,6 +110,7 @@ enum ProblemType: String, CaseIterable, Sendable {
         case .irqNotActivated: "IRQ not activated"
         case .messageNotRouted: "Message not routed"
         case .messageAmbiguous: "Message ambiguous"
+        case .routeNotExpressible: "Route not expressible in this format"
         case .notReady: "Service not ready"
         case .storageFailed: "Storage failed"
         case .invalidSnapshot: "Invalid snapshot"
@@ -132,7 +134,7 @@ enum ProblemType: String, CaseIterable, Sendable {
              .managedAffinity, .cpuUnplugRefused, .roundRobinWithoutNextCPU, .irqNotActivated, .messageAmbiguous,
              .idempotencyKeyInUse, .irtesExhausted: .conflict
         case .invalidSystem, .invalidDomain, .wrongParent, .notAnMSIDomain, .invalidVectorCount, .multiMSIUnsupported,
-             .invalidAffinity, .idempotencyKeyReused, .irqNotRemapped, .postingUnsupported: .unprocessableContent
+             .invalidAffinity, .idempotencyKeyReused, .irqNotRemapped, .postingUnsupported, .routeNotExpressible: .unprocessableContent
         case .notReady, .storageFailed: .serviceUnavailable
         case .invalidSnapshot: .unprocessableContent
         case .persistenceDisabled: .conflict
