@@ -304,4 +304,32 @@ struct InterruptRemappingTests {
         #expect(source.message == MSIMessage(addressHi: 0, addressLo: 0xFEEA_5020, data: 0x20))
         #expect(try RouteExport.kvm(source, gsi: 5, x2apicAPI: true).routing == .msi(addressLo: 0xFEEA_5000, addressHi: 0x100, data: 0x20, devid: 0))
     }
+
+    /// `intel_irq_remapping_alloc` allocates the vector level first and frees it when
+    /// `alloc_irte` refuses: a managed IRQ's reservation then goes through
+    /// `irq_matrix_remove_managed`, which gives back CPU 0's lowest unallocated managed vector
+    /// 0x20 (the first IRQ's, which runs on CPU 1) and keeps 0x22, the one just reserved (0x21
+    /// went to b's IRQ): the residue Linux leaves,
+    /// and the refusal says so (`leftResidue`, journaled). When the vector level refuses too,
+    /// its error comes first.
+    @Test("a remapping refusal frees the parent's managed reservation as Linux does (residue)")
+    func remappingRefusalLeavesLinuxResidue() throws {
+        var s = try Self.intel(cpus: 2, RemappingConfiguration(kind: .intelIR, entriesPerTable: 2))
+        try s.device("a", bdf: "0000:03:00.0", parent: "dmar0")
+        try s.device("b", bdf: "0000:04:00.0", parent: "dmar0")
+        let first = try s.allocate("a", affinity: "0-1", managed: true)[0]
+        #expect(try s.irq(first).vectorAssignment == VectorAssignment(cpu: CPUID(1), vector: Vector(rawValue: 0x20)))
+        try s.allocate("b")
+        var residue = false
+        let request = AllocationRequest(count: 1, type: .msix, affinity: Fixture.cpus("0-1"), managed: true)
+        #expect(throws: ModelError.remappingEntriesExhausted(domain: Fixture.domain("dmar0"), requested: 1, free: 0, entries: 2)) {
+            _ = try s.world.apply(.allocateIRQs(system: s.system, domain: Fixture.domain("a"), request: request), leftResidue: &residue)
+        }
+        #expect(residue)
+        let maps = try s.matrix.cpus.map(\.managedMap.setBits)
+        #expect(maps[0] == [0x22], "\(maps)")
+        s.world.checkInvariants()
+        try s.apply(.setCPUOnline(system: s.system, cpu: CPUID(1), online: false))
+        #expect(try s.irq(first).vectorAssignment == VectorAssignment(cpu: CPUID(0), vector: Vector(rawValue: 0x22)))
+    }
 }

@@ -9,8 +9,9 @@ extension InterruptRemappingDomain: DomainOperations {
     /// (its `apic_chip_data` is zeroed and nothing assigns it). Nothing reaches the table yet.
     ///
     /// Linux allocates the parent's level first and frees it again when the table is full; msid
-    /// allocates this level first, so a managed IRQ refused for want of entries leaves no
-    /// `irq_matrix_remove_managed` residue here, where Linux's would (a divergence, noted).
+    /// allocates this level first and, when it refuses, the walker allocates and frees the
+    /// parent's level as Linux does (`System.allocateAndFreeParent`), residue and error
+    /// precedence included.
     mutating func allocate(_ request: LevelRequest, context: LevelContext) throws(ModelError) -> LevelGrant {
         let count = request.count
         let order = count > 1 ? Int.bitWidth - (count - 1).leadingZeroBitCount : 0

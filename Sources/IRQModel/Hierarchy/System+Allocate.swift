@@ -197,11 +197,7 @@ extension System {
             type: block.request.type, affinities: block.affinities, allCPUs: present, device: block.device,
             requesterID: block.requesterID,
             msixTableSize: block.msixTableSize, childHwirqs: childHwirqs)
-        let grant = try withLevel(id, context: &context) { (domain, context) throws(ModelError) in
-            let grant = try domain.allocate(levelRequest, context: context)
-            domain.allocatedIRQs += block.size
-            return grant
-        }
+        let grant = try allocateLevel(levelRequest, path, at: position, of: block, context: &context)
         for offset in 0..<block.size {
             levels.append(IRQLevel(domain: id, hwirq: grant.hwirqs[offset], state: grant.states[offset]))
         }
@@ -214,6 +210,42 @@ extension System {
                 domain.allocatedIRQs -= block.size
             }
             throw error
+        }
+    }
+
+    /// One level's `allocate`, the block counted in `allocatedIRQs`.
+    private mutating func allocateLevel(_ request: LevelRequest, _ path: UnsafeBufferPointer<DomainID>, at position: Int,
+                                        of block: BlockAllocation, context: inout LevelContext) throws(ModelError) -> LevelGrant {
+        let id = path[position]
+        do {
+            return try withLevel(id, context: &context) { (domain, context) throws(ModelError) in
+                let grant = try domain.allocate(request, context: context)
+                domain.allocatedIRQs += block.size
+                return grant
+            }
+        } catch {
+            if position + 1 < path.count, case .remapping? = domains[id.index]?.state {
+                try allocateAndFreeParent(path[position + 1], of: block, context: &context)
+            }
+            throw error
+        }
+    }
+
+    /// What a remapping level's refusal does in Linux, where its alloc op
+    /// (`intel_irq_remapping_alloc`, AMD's `irq_remapping_alloc`) allocates the parent's level
+    /// first and frees it again (`irq_domain_free_irqs_common`) when its own table refuses:
+    /// the parent's error comes first when the parent refuses too, and a managed IRQ's
+    /// reservation is freed as `x86_vector_free_irqs` frees it (`irq_matrix_remove_managed`
+    /// gives back each CPU's lowest unallocated managed vector, not necessarily the one just
+    /// reserved: a residue `World.apply(_:leftResidue:)` journals).
+    private mutating func allocateAndFreeParent(_ parent: DomainID, of block: BlockAllocation, context: inout LevelContext) throws(ModelError) {
+        let request = LevelRequest(
+            domainName: name(of: parent), firstVirq: block.base, count: block.size, totalCount: block.request.count,
+            type: block.request.type, affinities: block.affinities, allCPUs: present, device: block.device,
+            requesterID: block.requesterID, msixTableSize: block.msixTableSize, childHwirqs: nil)
+        try withLevel(parent, context: &context) { (domain, context) throws(ModelError) in
+            let grant = try domain.allocate(request, context: context)
+            domain.rollback(grant, of: request, context: context)
         }
     }
 
