@@ -23,7 +23,19 @@ struct PropertyTests {
         try arm.device("mbi0", bdf: "0000:00:04.0", parent: "gic")
         // Same requester id as its0 on another segment: one DeviceID, one shared ITS device.
         try arm.device("its2", bdf: "0001:00:02.0", parent: "its")
-        return [("x86", x86, ["hv0", "hv1", "nic"]), ("arm64", arm, ["hv0", "its0", "its1", "mbi0", "its2"])]
+        // Interrupt remapping: a small VT-d table (so blocks collide and run out) with a handle
+        // mask of 3, and AMD-Vi tables, two devices sharing one through a bridge alias.
+        var ir = try Scenario.x86(cpus: 4)
+        try ir.createDomain("dmar0", parent: "vector", .remapping(RemappingConfiguration(kind: .intelIR, entriesPerTable: 32, maxHandleMask: 3)))
+        try ir.createDomain("ivrs0", parent: "vector", .remapping(RemappingConfiguration(kind: .amdIR, entriesPerTable: 256)))
+        try ir.device("ir0", bdf: "0000:03:00.0", parent: "dmar0")
+        try ir.device("ir1", bdf: "0000:04:00.0", parent: "dmar0")
+        try ir.device("amd0", bdf: "0000:05:00.0", parent: "ivrs0")
+        for (name, bdf) in [("amd1", "0000:06:01.0"), ("amd2", "0000:06:02.0")] {
+            try ir.createDomain(name, parent: "ivrs0", .pciMSI(device: Fixture.bdf(bdf), msixTableSize: nil, dmaAlias: Fixture.bdf("0000:06:00.0")))
+        }
+        return [("x86", x86, ["hv0", "hv1", "nic"]), ("arm64", arm, ["hv0", "its0", "its1", "mbi0", "its2"]),
+                ("x86-ir", ir, ["ir0", "ir1", "amd0", "amd1", "amd2"])]
     }
 
     /// One random command for a scenario.
@@ -37,7 +49,13 @@ struct PropertyTests {
             return set
         }
         let pick = live.isEmpty ? nil : live[Int(random.next() % UInt64(live.count))].virq
-        switch random.next() % 12 {
+        switch random.next() % 13 {
+        case 12:
+            // vCPU posting (refused without a VT-d level), aligned and unaligned descriptors.
+            let target = random.next() % 3 == 0 ? nil
+                : PostedTarget(vector: Vector(rawValue: UInt8(random.next() % 256)), descriptor: (random.next() % 0x1_0000) << (random.next() % 2 == 0 ? 6 : 0),
+                               urgent: random.next() % 2 == 0)
+            return .setVCPUAffinity(system: s.system, virq: pick ?? VirtualIRQ(rawValue: 1), target: target)
         case 0...3:
             let device = devices[Int(random.next() % UInt64(devices.count))]
             let type: MSIType = random.next() % 4 == 0 ? .msi : .msix

@@ -46,6 +46,47 @@ public struct InterruptRemappingDomain: Hashable, Sendable, Codable {
     /// The entries in use, over every table.
     public var usedEntries: Int { tables.values.reduce(0) { $0 + $1.setCount } }
 
+    private enum CodingKeys: String, CodingKey { case kind, format, entriesPerTable, extendedInterruptMode, maxHandleMask, tables }
+
+    /// One table in the encoded form.
+    private struct EncodedTable: Codable {
+        let key: UInt32
+        let entries: FixedBitmap
+    }
+
+    /// Tables are encoded as a list in key order, so equal domains encode equally.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(format, forKey: .format)
+        try container.encode(entriesPerTable, forKey: .entriesPerTable)
+        try container.encode(extendedInterruptMode, forKey: .extendedInterruptMode)
+        try container.encode(maxHandleMask, forKey: .maxHandleMask)
+        try container.encode(tables.keys.sorted().compactMap { key in tables[key].map { EncodedTable(key: key, entries: $0) } }, forKey: .tables)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(DomainKind.self, forKey: .kind)
+        format = try container.decode(IRTEFormat.self, forKey: .format)
+        entriesPerTable = try container.decode(Int.self, forKey: .entriesPerTable)
+        extendedInterruptMode = try container.decode(Bool.self, forKey: .extendedInterruptMode)
+        maxHandleMask = try container.decode(Int.self, forKey: .maxHandleMask)
+        var tables: [UInt32: FixedBitmap] = [:]
+        for table in try container.decode([EncodedTable].self, forKey: .tables) {
+            guard table.entries.bitCount == entriesPerTable, tables.updateValue(table.entries, forKey: table.key) == nil else {
+                throw DecodingError.dataCorruptedError(forKey: .tables, in: container,
+                                                       debugDescription: "table \(table.key) is listed twice or is not \(entriesPerTable) entries long")
+            }
+            tables[table.key] = table.entries
+        }
+        guard kind == .intelIR ? Array(tables.keys) == [0] : kind == .amdIR else {
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
+                                                   debugDescription: "a remapping domain is intel-ir (with one table, key 0) or amd-ir")
+        }
+        self.tables = tables
+    }
+
     /// Validates a configuration against the system's APIC IDs: VT-d without EIM and the AMD
     /// 32-bit format address 8-bit APIC IDs only.
     static func validate(_ configuration: RemappingConfiguration, apicIDs: [UInt32]) throws(ModelError) {

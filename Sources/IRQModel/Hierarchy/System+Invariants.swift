@@ -61,6 +61,8 @@ extension System {
                     // and no entry is owned twice.
                     let block = unit.kind == .intelIR ? (state.offset == 0 ? 1 << Int(state.order) : 0) : 1
                     remappingOwners[level.domain, default: [:]][state.table, default: 0] += block
+                    try require(state.base % (1 << UInt32(state.order)) == 0 && state.offset < 1 << UInt32(state.order) || unit.kind == .amdIR && state.order == 0,
+                                "IRQ \(irq.virq): remapping block at \(state.base) is not aligned to its \(1 << Int(state.order)) entries")
                     try require(unit.tables[state.table]?[Int(state.index)] == true,
                                 "IRQ \(irq.virq): remapping entry \(state.index) of table \(state.table) is not allocated")
                     try require(remappingEntries.insert(UInt64(level.domain.rawValue) << 48 | UInt64(state.table) << 20 | UInt64(state.index)).inserted,
