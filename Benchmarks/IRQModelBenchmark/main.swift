@@ -16,10 +16,36 @@ import IRQModel
 enum Hierarchy: String, CaseIterable {
     case x86HyperV = "pci-msi → hyperv-vpci → x86-vector"
     case arm64ITS = "pci-msi → gicv3-its → gicv3"
+    /// The remapping comparison (`--remapping`): a device straight on the vector domain, and
+    /// the same through a VT-d or an AMD-Vi unit.
+    case x86Plain = "pci-msi → x86-vector"
+    case x86IntelIR = "pci-msi → intel-ir → x86-vector"
+    case x86AMDIR = "pci-msi → amd-ir → x86-vector"
 
-    /// The live IRQs of the large case: 100,000, or on arm64 50,000, what one ITS holds (its
-    /// LPIs are 8192..65535, 16 ID bits, and each device takes a range of 2048).
-    var largeLive: Int { self == .x86HyperV ? 100_000 : 50_000 }
+    /// The live IRQs of the large case: 100,000; on arm64 50,000, what one ITS holds (its LPIs
+    /// are 8192..65535, 16 ID bits, and each device takes a range of 2048); through VT-d
+    /// 60,000 (one table of 65,536 entries).
+    var largeLive: Int {
+        switch self {
+        case .x86HyperV, .x86Plain, .x86AMDIR: 100_000
+        case .arm64ITS: 50_000
+        case .x86IntelIR: 60_000
+        }
+    }
+
+    /// The name `--hierarchy` takes.
+    var flag: String {
+        switch self {
+        case .x86HyperV: "hyperv"
+        case .arm64ITS: "its"
+        case .x86Plain: "plain"
+        case .x86IntelIR: "intel-ir"
+        case .x86AMDIR: "amd-ir"
+        }
+    }
+
+    /// The hierarchies of the default run.
+    static let standard: [Hierarchy] = [.x86HyperV, .arm64ITS]
 }
 
 struct Bench {
@@ -35,6 +61,7 @@ struct Bench {
     static func world(devices: Int, hierarchy: Hierarchy) throws -> World {
         var world = World()
         let bus = name("bus", as: DomainName.self)
+        var parent = bus
         switch hierarchy {
         case .x86HyperV:
             _ = try world.apply(.createSystem(SystemSpec(name: system, architecture: .x86_64, cpuCount: 256, extendedDestinationID: true)))
@@ -44,6 +71,22 @@ struct Bench {
             _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
                 name: bus, parent: name("vector", as: DomainName.self),
                 configuration: .hypervVPCI(activatePolicy: .firstPresent, protocolVersion: .v1_4, instanceID: guid))))
+        case .x86Plain, .x86IntelIR, .x86AMDIR:
+            _ = try world.apply(.createSystem(SystemSpec(name: system, architecture: .x86_64, cpuCount: 256, extendedDestinationID: true)))
+            let vector = name("vector", as: DomainName.self)
+            _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
+                name: vector, parent: nil, configuration: .x86Vector(reservedVectors: []))))
+            // The devices hang on the vector domain itself, or on a remapping unit `bus` on it.
+            switch hierarchy {
+            case .x86IntelIR:
+                _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
+                    name: bus, parent: vector, configuration: .remapping(RemappingConfiguration(kind: .intelIR)))))
+            case .x86AMDIR:
+                _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
+                    name: bus, parent: vector, configuration: .remapping(RemappingConfiguration(kind: .amdIR, entriesPerTable: 2048)))))
+            default:
+                parent = vector
+            }
         case .arm64ITS:
             _ = try world.apply(.createSystem(SystemSpec(name: system, architecture: .arm64, cpuCount: 256)))
             _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
@@ -55,7 +98,7 @@ struct Bench {
         for index in 0..<devices {
             let bdf = try PCIAddress(parsing: "0000:\(hex(index / 32)):\(hex(index % 32)).0")
             _ = try world.apply(.createDomain(system: system, spec: DomainSpec(
-                name: name("dev\(index)", as: DomainName.self), parent: bus,
+                name: name("dev\(index)", as: DomainName.self), parent: parent,
                 configuration: .pciMSI(device: bdf, msixTableSize: nil))))
         }
         return world
@@ -156,8 +199,40 @@ struct Bench {
 }
 
 let iterations = CommandLine.arguments.dropFirst().first.flatMap { Int($0) } ?? 20_000
-/// `--arm64`: only the ITS hierarchy; otherwise the Hyper-V one first (or only, with --small-only).
-let hierarchies: [Hierarchy] = CommandLine.arguments.contains("--arm64") ? [.arm64ITS] : Hierarchy.allCases
+/// `--arm64`: only the ITS hierarchy; `--hierarchy NAME` (hyperv, its, plain, intel-ir,
+/// amd-ir): only that one; otherwise the Hyper-V one first (or only, with --small-only).
+let arguments = CommandLine.arguments
+let hierarchies: [Hierarchy] = if let flag = arguments.firstIndex(of: "--hierarchy").map({ arguments.index(after: $0) }),
+                                  flag < arguments.count, let chosen = Hierarchy.allCases.first(where: { $0.flag == arguments[flag] }) {
+    [chosen]
+} else if arguments.contains("--arm64") {
+    [.arm64ITS]
+} else {
+    Hierarchy.standard
+}
+if arguments.contains("--remapping") {
+    // Interrupt remapping's cost, side by side in one run: the same operation on a device on
+    // the vector domain and on one behind VT-d and AMD-Vi, rounds alternating (issue 17: at
+    // most +30%; scripts/bench-remapping gives the instruction counts, which load does not move).
+    do {
+        var medians: [Hierarchy: [Double]] = [:]
+        for _ in 0..<5 {
+            for hierarchy in [Hierarchy.x86Plain, .x86IntelIR, .x86AMDIR] {
+                medians[hierarchy, default: []].append(try Bench.measure(hierarchy, live: 100, iterations: iterations))
+            }
+        }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let plain = median(medians[.x86Plain] ?? [1])
+        for hierarchy in [Hierarchy.x86IntelIR, .x86AMDIR] {
+            let ratio = median(medians[hierarchy] ?? [0]) / plain
+            print("remapping cost, \(hierarchy.rawValue) / \(Hierarchy.x86Plain.rawValue): \(Double(Int(ratio * 1000)) / 1000) (median of 5 rounds)")
+        }
+    } catch {
+        print("benchmark failed: \(error)")
+        exit(1)
+    }
+    exit(0)
+}
 if CommandLine.arguments.contains("--listing-only") {
     do { try ListingBench.run() } catch {
         print("benchmark failed: \(error)")

@@ -110,6 +110,15 @@ public struct FixedBitmap: Hashable, Sendable, Codable {
         return nil
     }
 
+    /// `bitmap_find_free_region`: the lowest free block of `1 << order` bits aligned to its
+    /// size, set and returned; nil (nothing set) when there is none. Order 0 is the first clear bit.
+    public mutating func claimRegion(order: Int) -> Int? {
+        let start = order == 0 ? firstClear(in: 0 ..< bitCount) : freeRegion(order: order)
+        guard let start else { return nil }
+        set(start ..< start + (1 << order))
+        return start
+    }
+
     /// Checks the invariants listed on the type.
     public func validate() throws(InvariantViolation) {
         try require(words.count == (bitCount + 63) / 64, "word count drifted")

@@ -276,6 +276,16 @@ extension Domain {
         return try body(&kind)
     }
 
+    /// Runs `body` on the remapping kind in place; nil for another kind (see `withPCIMSI`).
+    mutating func withRemapping<R>(_ body: (inout InterruptRemappingDomain) -> R) -> R? {
+        guard case .remapping = state else { return nil }
+        var taken = DomainState.modifying
+        swap(&taken, &state)
+        guard case .remapping(var kind) = consume taken else { preconditionFailure("domain \(name) changed kind") }
+        defer { state = .remapping(kind) }
+        return body(&kind)
+    }
+
     /// The kind's `cpuStateChanged` (`DomainOperations`).
     mutating func cpuStateChanged(_ cpu: CPUID, online: Bool) {
         var taken = DomainState.modifying

@@ -19,12 +19,13 @@ extension InterruptRemappingDomain: DomainOperations {
             throw .remappingBlockTooLarge(domain: request.domainName, requested: count, maxHandleMask: maxHandleMask)
         }
         let key = tableKey(requesterID: request.requesterID)
-        let table = tables[key] ?? FixedBitmap(bitCount: entriesPerTable)
-        guard let base = table.freeRegion(order: order) else {
+        // Found and claimed in place: a copy of the table held across the claim would make the
+        // claim copy its 8 KiB of words.
+        let (found, used) = withTable(key) { table in (table.claimRegion(order: order), table.setCount) }
+        guard let base = found else {
             throw .remappingEntriesExhausted(domain: request.domainName, requested: 1 << order,
-                                             free: entriesPerTable - table.setCount, entries: entriesPerTable)
+                                             free: entriesPerTable - used, entries: entriesPerTable)
         }
-        tables[key, default: table].set(base ..< base + (1 << order))
         var grant = LevelGrant()
         let source = SourceValidation.forMSI(device: request.device, requesterID: request.requesterID)
         for offset in 0 ..< count {
@@ -53,7 +54,7 @@ extension InterruptRemappingDomain: DomainOperations {
     /// Gives a refused block's entries back (`clear_entries` / `free_irte`).
     mutating func rollback(_ grant: borrowing LevelGrant, of request: LevelRequest, context: LevelContext) {
         guard case .remapped(let first)? = grant.states.first else { return }
-        tables[first.table]?.clear(Int(first.base) ..< Int(first.base) + (1 << Int(first.order)))
+        withTable(first.table) { $0.clear(Int(first.base) ..< Int(first.base) + (1 << Int(first.order))) }
     }
 
     /// VT-d `intel_free_irq_resources` → `clear_entries`: only the IRQ with sub-handle 0 zeroes
@@ -63,10 +64,10 @@ extension InterruptRemappingDomain: DomainOperations {
         guard case .remapped(let state) = level.state else { return EffectList() }
         if kind == .intelIR {
             guard state.offset == 0 else { return EffectList() }
-            tables[state.table]?.clear(Int(state.base) ..< Int(state.base) + (1 << Int(state.order)))
+            withTable(state.table) { $0.clear(Int(state.base) ..< Int(state.base) + (1 << Int(state.order))) }
             return EffectList()
         }
-        tables[state.table]?.clear(Int(state.index))
+        withTable(state.table) { $0.clear(Int(state.index)) }
         return EffectList(.irteWritten(table: state.table, index: state.index, entry: .zero(format)))
     }
 
@@ -79,7 +80,7 @@ extension InterruptRemappingDomain: DomainOperations {
         guard case .remapped(var state) = irq.levels[depth].state else { return EffectList() }
         var effects = EffectList()
         if kind == .amdIR {
-            state.cached.set(\.low, 0...0, 1)
+            state.cached.set(.low, 0...0, 1)
             state.hardware = state.cached
             effects.append(.irteWritten(table: state.table, index: state.index, entry: state.hardware))
         }
@@ -98,7 +99,7 @@ extension InterruptRemappingDomain: DomainOperations {
         if kind == .intelIR {
             state.hardware = .zero(format)
         } else {
-            state.cached.set(\.low, 0...0, 0)
+            state.cached.set(.low, 0...0, 0)
             state.hardware = state.cached
         }
         state.posted = nil
@@ -114,6 +115,7 @@ extension InterruptRemappingDomain: DomainOperations {
 
     func occupancy(context: LevelContext) -> DomainOccupancy {
         let used = usedEntries
+        let tables = self.tables
         let ranges = kind == .amdIR
             ? tables.keys.sorted().map { key in
                 RangeOccupancy(name: "requester " + PCIAddress.hexDeviceID(key), first: 0, count: entriesPerTable,

@@ -28,8 +28,24 @@ public struct InterruptRemappingDomain: Hashable, Sendable, Codable {
     public let extendedInterruptMode: Bool
     /// VT-d ECAP.MHMV: the largest handle mask (log2 of a multi-MSI block) the unit invalidates.
     public let maxHandleMask: Int
-    /// Allocated entries: VT-d under key 0; AMD by requester id.
-    public internal(set) var tables: [UInt32: FixedBitmap]
+    /// VT-d: the unit's one table (empty on AMD).
+    private var unitTable: FixedBitmap
+    /// AMD: each requester id's table.
+    private var deviceTables: [UInt32: FixedBitmap]
+
+    /// Allocated entries: VT-d's one table under key 0; AMD's by requester id.
+    public var tables: [UInt32: FixedBitmap] { kind == .intelIR ? [0: unitTable] : deviceTables }
+
+    /// Runs `body` on the table `key` in place (VT-d: the unit's; AMD: the requester id's,
+    /// created empty on first use, as `alloc_irq_table` does): one hash at most, no copy.
+    mutating func withTable<R>(_ key: UInt32, _ body: (inout FixedBitmap) -> R) -> R {
+        if kind == .intelIR { return body(&unitTable) }
+        if let index = deviceTables.index(forKey: key) { return body(&deviceTables.values[index]) }
+        var fresh = FixedBitmap(bitCount: entriesPerTable)
+        let result = body(&fresh)
+        deviceTables[key] = fresh
+        return result
+    }
 
     public static let intelTableEntries = 65_536
     public static let amdTableSizes = [256, 512, 2048]
@@ -40,7 +56,8 @@ public struct InterruptRemappingDomain: Hashable, Sendable, Codable {
         self.entriesPerTable = entriesPerTable
         self.extendedInterruptMode = extendedInterruptMode
         self.maxHandleMask = maxHandleMask
-        self.tables = kind == .intelIR ? [0: FixedBitmap(bitCount: entriesPerTable)] : [:]
+        self.unitTable = FixedBitmap(bitCount: kind == .intelIR ? entriesPerTable : 0)
+        self.deviceTables = [:]
     }
 
     /// The entries in use, over every table.
@@ -84,7 +101,8 @@ public struct InterruptRemappingDomain: Hashable, Sendable, Codable {
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container,
                                                    debugDescription: "a remapping domain is intel-ir (with one table, key 0) or amd-ir")
         }
-        self.tables = tables
+        self.unitTable = kind == .intelIR ? tables[0] ?? FixedBitmap(bitCount: entriesPerTable) : FixedBitmap(bitCount: 0)
+        self.deviceTables = kind == .intelIR ? [:] : tables
     }
 
     /// Validates a configuration against the system's APIC IDs: VT-d without EIM and the AMD

@@ -73,12 +73,10 @@ extension System {
     private mutating func reconfigureRemapping(_ irq: inout IRQDescriptor, below depth: Int, context: LevelContext) -> Bool {
         for level in (1 ..< depth).reversed() {
             guard case .remapped = irq.levels[level].state else { continue }
-            let id = irq.levels[level].domain
-            let effect: HardwareEffect? = withDomains { domains in
-                guard id.index < domains.count, case .remapping(let unit)? = domains[id.index]?.state else { return nil }
-                return unit.reconfigure(&irq, depth: level, context: context)
+            let effect = modifyDomain(irq.levels[level].domain) { domain in
+                domain.withRemapping { unit in unit.reconfigure(&irq, depth: level, context: context) }
             }
-            if let effect { record([effect], virq: irq.virq) }
+            if let effect = effect ?? nil { record(effect, virq: irq.virq) }
             return true
         }
         return false

@@ -62,9 +62,15 @@ extension System {
     func remappingView(of irq: borrowing IRQDescriptor) -> RemappingView? {
         for level in irq.levels {
             guard case .remapped(let state) = level.state else { continue }
-            let unit = domain(level.domain)
-            let intel = unit.kind == .intelIR
-            return RemappingView(domain: unit.name, kind: unit.kind, table: intel ? nil : state.table, index: state.index,
+            // Name and kind read in place: a copy of the domain would retain its tables.
+            let facts: (name: DomainName, kind: DomainKind)? = withDomains { domains in
+                guard level.domain.index < domains.count, let name = domains[level.domain.index]?.name,
+                      let kind = domains[level.domain.index]?.state.kind else { return nil }
+                return (name, kind)
+            }
+            guard let (name, kind) = facts else { return nil }
+            let intel = kind == .intelIR
+            return RemappingView(domain: name, kind: kind, table: intel ? nil : state.table, index: state.index,
                                  handle: intel ? state.base : nil, subhandle: intel ? state.offset : nil,
                                  mode: state.posted == nil ? "remapped" : "posted", entry: state.hardware, posted: state.posted)
         }

@@ -44,13 +44,23 @@ public struct RemappingEntry: Hashable, Sendable, Codable {
         return out
     }
 
+    /// Bits `range` of `word`, shifted down.
+    @inline(__always)
     func bits(_ word: UInt64, _ range: ClosedRange<Int>) -> UInt64 {
         (word >> UInt64(range.lowerBound)) & (range.count == 64 ? ~0 : (1 << UInt64(range.count)) - 1)
     }
 
-    mutating func set(_ word: WritableKeyPath<RemappingEntry, UInt64>, _ range: ClosedRange<Int>, _ value: UInt64) {
+    /// Which 64-bit half of the entry a field lives in.
+    enum Half { case low, high }
+
+    /// Sets bits `range` of one half to `value` (truncated to the field).
+    @inline(__always)
+    mutating func set(_ half: Half, _ range: ClosedRange<Int>, _ value: UInt64) {
         let mask: UInt64 = (range.count == 64 ? ~0 : (1 << UInt64(range.count)) - 1) << UInt64(range.lowerBound)
-        self[keyPath: word] = (self[keyPath: word] & ~mask) | ((value << UInt64(range.lowerBound)) & mask)
+        switch half {
+        case .low: low = (low & ~mask) | ((value << UInt64(range.lowerBound)) & mask)
+        case .high: high = (high & ~mask) | ((value << UInt64(range.lowerBound)) & mask)
+        }
     }
 }
 
@@ -103,12 +113,12 @@ extension RemappingEntry {
     /// bits 63:32 in x2APIC mode (EIM), else APIC ID bits 7:0 in bits 47:40 (`dest << 8`).
     static func vtdRemapped(vector: Vector, apicID: APICID, extendedInterruptMode: Bool, source: SourceValidation) -> RemappingEntry {
         var entry = RemappingEntry.zero(.vtd)
-        entry.set(\.low, 0...0, 1)
-        entry.set(\.low, 3...3, 1)
+        entry.set(.low, 0...0, 1)
+        entry.set(.low, 3...3, 1)
         entry.retarget(vector: vector, apicID: apicID, extendedInterruptMode: extendedInterruptMode)
-        entry.set(\.high, 0...15, UInt64(source.sid))
-        entry.set(\.high, 16...17, UInt64(source.sq))
-        entry.set(\.high, 18...19, UInt64(source.svt))
+        entry.set(.high, 0...15, UInt64(source.sid))
+        entry.set(.high, 16...17, UInt64(source.sq))
+        entry.set(.high, 18...19, UInt64(source.svt))
         return entry
     }
 
@@ -116,15 +126,15 @@ extension RemappingEntry {
     mutating func retarget(vector: Vector, apicID: APICID, extendedInterruptMode: Bool) {
         switch format {
         case .vtd:
-            set(\.low, 16...23, UInt64(vector.rawValue))
-            set(\.low, 32...63, UInt64(extendedInterruptMode ? apicID.rawValue : apicID.rawValue << 8))
+            set(.low, 16...23, UInt64(vector.rawValue))
+            set(.low, 32...63, UInt64(extendedInterruptMode ? apicID.rawValue : apicID.rawValue << 8))
         case .amd32:
-            set(\.low, 16...23, UInt64(vector.rawValue))
-            set(\.low, 8...15, UInt64(apicID.rawValue & 0xFF))
+            set(.low, 16...23, UInt64(vector.rawValue))
+            set(.low, 8...15, UInt64(apicID.rawValue & 0xFF))
         case .amd128:
-            set(\.high, 0...7, UInt64(vector.rawValue))
-            set(\.low, 8...31, UInt64(apicID.rawValue & 0xFF_FFFF))
-            set(\.high, 56...63, UInt64(apicID.rawValue >> 24))
+            set(.high, 0...7, UInt64(vector.rawValue))
+            set(.low, 8...31, UInt64(apicID.rawValue & 0xFF_FFFF))
+            set(.high, 56...63, UInt64(apicID.rawValue >> 24))
         }
     }
 
@@ -134,14 +144,14 @@ extension RemappingEntry {
     /// 63:32 in `pda_h` (127:96).
     func vtdPosted(to target: PostedTarget) -> RemappingEntry {
         var entry = RemappingEntry.zero(.vtd)
-        entry.set(\.low, 0...1, bits(low, 0...1))
-        entry.set(\.low, 8...11, bits(low, 8...11))
-        entry.set(\.low, 15...15, 1)
-        entry.set(\.low, 14...14, target.urgent ? 1 : 0)
-        entry.set(\.low, 16...23, UInt64(target.vector.rawValue))
-        entry.set(\.low, 38...63, (target.descriptor >> 6) & 0x3FF_FFFF)
-        entry.set(\.high, 0...19, bits(high, 0...19))
-        entry.set(\.high, 32...63, target.descriptor >> 32)
+        entry.set(.low, 0...1, bits(low, 0...1))
+        entry.set(.low, 8...11, bits(low, 8...11))
+        entry.set(.low, 15...15, 1)
+        entry.set(.low, 14...14, target.urgent ? 1 : 0)
+        entry.set(.low, 16...23, UInt64(target.vector.rawValue))
+        entry.set(.low, 38...63, (target.descriptor >> 6) & 0x3FF_FFFF)
+        entry.set(.high, 0...19, bits(high, 0...19))
+        entry.set(.high, 32...63, target.descriptor >> 32)
         return entry
     }
 
@@ -151,7 +161,7 @@ extension RemappingEntry {
     /// (`int_type` 0), physical destination mode, the vector and the destination APIC ID.
     static func amdRemapped(format: IRTEFormat, vector: Vector, apicID: APICID) -> RemappingEntry {
         var entry = RemappingEntry.zero(format)
-        entry.set(\.low, 0...0, 1)
+        entry.set(.low, 0...0, 1)
         entry.retarget(vector: vector, apicID: apicID, extendedInterruptMode: true)
         return entry
     }
