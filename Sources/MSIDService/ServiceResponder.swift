@@ -196,7 +196,7 @@ public struct ServiceResponder: HTTPResponder {
 
     /// The routing table.
     static let routes: [Route] = OperationsHandlers.routes + SystemHandlers.routes + DomainHandlers.routes + IRQHandlers.routes
-        + MessageHandlers.routes + SnapshotHandlers.routes + ViewHandlers.routes + BulkHandlers.routes
+        + MessageHandlers.routes + SnapshotHandlers.routes + ViewHandlers.routes + BulkHandlers.routes + PlanHandlers.routes
 
     /// Every routed path template (for the contract test).
     public var routedPaths: [String] { router.paths }
