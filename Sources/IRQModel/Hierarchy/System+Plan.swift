@@ -88,13 +88,18 @@ extension System {
     /// x86 root (arm64), the started IRQs routed to each CPU (`allocated`) and the managed ones
     /// among them (`managedAllocated`), over every kind of level (LPIs, SPIs, Hyper-V).
     ///
+    /// `consuming`: a caller that hands over its last copy (`(consume system).plan(...)`, as the
+    /// service does with the copy it took under the lock) becomes the trial itself, so the first
+    /// change to each shared buffer copies it once and drops the share, and a writer of the
+    /// original does not have to copy it again. A caller that keeps its copy is unaffected.
+    ///
     /// - Complexity: one copy-on-write copy of the storage the requests touch (the IRQ table,
     ///   the event trail, the domains), plus the allocations themselves and O(IRQs) for the
     ///   arm64 per-CPU counts.
-    public func plan(_ requests: [PlanRequest]) -> PlanReport {
-        var trial = self
+    public consuming func plan(_ requests: [PlanRequest]) -> PlanReport {
         let cpusBefore = cpuPressure()
         let domainsBefore = Dictionary(uniqueKeysWithValues: allDomains.map { ($0.id, occupancy(of: $0)) })
+        var trial = consume self
         var created: [PCIAddress: (spec: DomainSpec, id: DomainID)] = [:]
         var outcomes: [PlanOutcome] = []
         outcomes.reserveCapacity(requests.count)
