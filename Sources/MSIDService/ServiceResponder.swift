@@ -199,6 +199,7 @@ public struct ServiceResponder: HTTPResponder {
         + PostingHandlers.routes
         + MessageHandlers.routes + SnapshotHandlers.routes + ViewHandlers.routes + BulkHandlers.routes
         + RouteHandlers.routes
+        + PlanHandlers.routes
 
     /// Every routed path template (for the contract test).
     public var routedPaths: [String] { router.paths }

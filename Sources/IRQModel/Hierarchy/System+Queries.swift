@@ -114,6 +114,14 @@ extension System {
     }
 
     private func view(of domain: Domain) -> DomainView {
+        DomainView(name: domain.name, kind: domain.kind, parent: domain.parent.map { self.domain($0).name },
+                   children: domain.children.map { self.domain($0).name }, allocatedIRQs: domain.allocatedIRQs,
+                   configuration: domain.state.configuration, occupancy: occupancy(of: domain))
+    }
+
+    /// What `GET .../domains/{domain}` reports of a domain's number space (and what a plan
+    /// compares before and after).
+    func occupancy(of domain: Domain) -> DomainOccupancy {
         var occupancy = domain.state.occupancy(context: context(for: domain.id))
         if occupancy.unit == "virqs" {
             // The x86 Hyper-V level has no number space of its own (hwirq = virq): report the
@@ -121,9 +129,7 @@ extension System {
             occupancy.used = domain.allocatedIRQs
             occupancy.free = Int(VirqSpace.limit) - Int(virqs.first.rawValue) - virqs.liveCount
         }
-        return DomainView(name: domain.name, kind: domain.kind, parent: domain.parent.map { self.domain($0).name },
-                          children: domain.children.map { self.domain($0).name }, allocatedIRQs: domain.allocatedIRQs,
-                          configuration: domain.state.configuration, occupancy: occupancy)
+        return occupancy
     }
 
     /// Live IRQs in virq order, optionally only those with a level in `domain` or of `device`.

@@ -57,15 +57,7 @@ enum DomainDTO {
                 var entry = JSONObjectBuilder()
                 entry.set("cpu", .integer(cpu.cpu.rawValue))
                 entry.set("online", .bool(cpu.online))
-                entry.set("allocated", .integer(cpu.allocated))
-                if let available = cpu.available { entry.set("available", .integer(available)) }
-                if let managed = cpu.managed { entry.set("managed", .integer(managed)) }
-                if let managedAllocated = cpu.managedAllocated { entry.set("managedAllocated", .integer(managedAllocated)) }
-                if cpu.availableWrapped == true {
-                    entry.set("availableWrapped", .bool(true))
-                    entry.set("note", .string(
-                        "available wrapped below zero as the kernel's unsigned int does (kernel/irq/matrix.c): a managed vector was released while this CPU was offline, so the count is one short; matrix_find_best_cpu now ranks this CPU first and allocations that pick it fail with -ENOSPC, as in Linux"))
-                }
+                counters(cpu, into: &entry)
                 return entry.value
             }))
         }
@@ -75,6 +67,20 @@ enum DomainDTO {
             }))
         }
         return object.value
+    }
+
+    /// A CPU's counters (the members of a `perCpu` entry beside `cpu` and `online`): what is
+    /// allocated, and on x86 the vector matrix's `available`, `managed` and `managedAllocated`.
+    static func counters(_ cpu: CPUOccupancy, into entry: inout JSONObjectBuilder) {
+        entry.set("allocated", .integer(cpu.allocated))
+        if let available = cpu.available { entry.set("available", .integer(available)) }
+        if let managed = cpu.managed { entry.set("managed", .integer(managed)) }
+        if let managedAllocated = cpu.managedAllocated { entry.set("managedAllocated", .integer(managedAllocated)) }
+        if cpu.availableWrapped == true {
+            entry.set("availableWrapped", .bool(true))
+            entry.set("note", .string(
+                "available wrapped below zero as the kernel's unsigned int does (kernel/irq/matrix.c): a managed vector was released while this CPU was offline, so the count is one short; matrix_find_best_cpu now ranks this CPU first and allocations that pick it fail with -ENOSPC, as in Linux"))
+        }
     }
 
     /// Reads `POST .../domains`: `name`, `kind`, `parent` (absent or null for roots) and the

@@ -350,6 +350,13 @@ enum IRQDTO {
     /// the CPUs) `preVectors`, `postVectors`, `setSizes` and `minCount`.
     static func allocation(_ body: JSONValue) throws(RequestError) -> AllocationRequest {
         var reader = try ObjectReader(body)
+        return try allocation(&reader)
+    }
+
+    /// The same members read from `reader`, which may have read others before (a plan's
+    /// request reads its target first); ends with `finish()`, so any member neither read is
+    /// refused, and errors name members below `reader.pointer`.
+    static func allocation(_ reader: inout ObjectReader) throws(RequestError) -> AllocationRequest {
         guard let count = try reader.integer("count", in: 1...2048) else { throw reader.missing("count") }
         guard let type = try reader.enumeration("type", MSIType.self) else { throw reader.missing("type") }
         let affinity = try reader.cpuSet("affinity")
@@ -361,11 +368,11 @@ enum IRQDTO {
         var setSizes: [Int]?
         if let sets = reader.value("setSizes") {
             guard case .array(let elements) = sets else {
-                throw .wrongType(pointer: "/setSizes", expected: "array", found: sets.typeName)
+                throw .wrongType(pointer: reader.path("setSizes"), expected: "array", found: sets.typeName)
             }
             var sizes: [Int] = []
             for (index, element) in elements.enumerated() {
-                sizes.append(Int(try ObjectReader.integer(element, pointer: "/setSizes/\(index)", in: 1...2048)))
+                sizes.append(Int(try ObjectReader.integer(element, pointer: reader.path("setSizes") + "/\(index)", in: 1...2048)))
             }
             setSizes = sizes
         }
@@ -374,7 +381,7 @@ enum IRQDTO {
         if !spreads {
             for (member, given) in [("preVectors", preVectors != nil), ("postVectors", postVectors != nil),
                                     ("setSizes", setSizes != nil), ("minCount", minCount != nil)] where given {
-                throw .invalidValue(pointer: "/\(member)",
+                throw .invalidValue(pointer: reader.path(member),
                                     reason: "applies to managed vectors spread over the CPUs (managed: true without affinity)")
             }
         }

@@ -16,9 +16,9 @@ import Glibc
 /// encoded to bytes outside it. A `System` is never kept past the lock for a small answer:
 /// copies share storage, so the next mutation of the system would have to copy its whole IRQ
 /// table and event trail (copy-on-write) while another thread still held the old one. Only
-/// answers that may be large (the IRQ list, the snapshot) take such a copy (`copy(of:)`): one
-/// O(1) copy under the lock, the rendering outside it, and at most one table copy for the next
-/// writer.
+/// work that may be long takes such a copy (`copy(of:)`; the capacity plan, which allocates on
+/// it): one O(1) copy under the lock, the work outside it, and at most one table copy for the
+/// next writer. (The IRQ list reads bounded pages under the lock instead.)
 ///
 /// Reads see every applied mutation, including one whose record is still being synced (its
 /// client has no answer yet); a crash can take such a mutation back, never an acknowledged one.
