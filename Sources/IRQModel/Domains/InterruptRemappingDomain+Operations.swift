@@ -33,20 +33,17 @@ extension InterruptRemappingDomain: DomainOperations {
             let vector = managed ? Vector(rawValue: 0) : Vector.managedShutdown
             let apicID = managed ? APICID(rawValue: 0) : (context.online.first.map(context.apicID) ?? APICID(rawValue: 0))
             let cached: RemappingEntry
-            let hardware: RemappingEntry
             let hwirq: UInt32
             if kind == .intelIR {
                 cached = .vtdRemapped(vector: vector, apicID: apicID, extendedInterruptMode: extendedInterruptMode, source: source)
-                hardware = .zero(format)
                 hwirq = UInt32(base) << 16 + UInt32(offset)
             } else {
                 cached = .amdRemapped(format: format, vector: vector, apicID: apicID)
-                hardware = .amdAllocatedMarker(format)
                 hwirq = key << 16 + UInt32(offset)
             }
             grant.hwirqs.append(HardwareIRQ(rawValue: hwirq))
             grant.states.append(.remapped(RemappingLevel(table: key, base: UInt32(base), offset: UInt32(offset), order: UInt8(order),
-                                                         cached: cached, hardware: hardware)))
+                                                         cached: cached, written: kind == .intelIR ? .cleared : .marker)))
         }
         return grant
     }
@@ -81,12 +78,11 @@ extension InterruptRemappingDomain: DomainOperations {
         var effects = EffectList()
         if kind == .amdIR {
             state.cached.set(.low, 0...0, 1)
-            state.hardware = state.cached
+            state.writeCached()
             effects.append(.irteWritten(table: state.table, index: state.index, entry: state.hardware))
         }
         if let updated = retargeted(state.cached, for: irq, context: context) { state.cached = updated }
-        state.hardware = state.cached
-        state.posted = nil
+        state.writeCached()
         effects.append(.irteWritten(table: kind == .amdIR ? state.table : nil, index: state.index, entry: state.hardware))
         irq.levels[depth].state = .remapped(state)
         return effects
@@ -97,12 +93,11 @@ extension InterruptRemappingDomain: DomainOperations {
     mutating func deactivate(_ irq: inout IRQDescriptor, depth: Int, context: LevelContext) -> EffectList {
         guard case .remapped(var state) = irq.levels[depth].state else { return EffectList() }
         if kind == .intelIR {
-            state.hardware = .zero(format)
+            state.clear()
         } else {
             state.cached.set(.low, 0...0, 0)
-            state.hardware = state.cached
+            state.writeCached()
         }
-        state.posted = nil
         irq.levels[depth].state = .remapped(state)
         return EffectList(.irteWritten(table: kind == .amdIR ? state.table : nil, index: state.index, entry: state.hardware))
     }
@@ -138,7 +133,7 @@ extension InterruptRemappingDomain {
         state.cached = updated
         var effect: HardwareEffect?
         if state.posted == nil {
-            state.hardware = updated
+            state.writeCached()
             effect = .irteWritten(table: kind == .amdIR ? state.table : nil, index: state.index, entry: updated)
         }
         irq.levels[depth].state = .remapped(state)

@@ -156,56 +156,187 @@ public struct InterruptRemappingDomain: Hashable, Sendable, Codable {
 }
 
 /// The configuration of a new `intel-ir` or `amd-ir` domain (api.md: the members beside `kind`).
+///
+/// Stored in 8 bytes: a `DomainConfiguration` is as large as its largest case, and every
+/// `createDomain` command carries one.
 public struct RemappingConfiguration: Hashable, Sendable, Codable {
     public var kind: DomainKind
-    /// VT-d: 2 to 65536 (default 65536); AMD: 256, 512 (default) or 2048.
-    public var entriesPerTable: Int
+    private var entries: UInt32
     /// VT-d EIM (default true).
     public var extendedInterruptMode: Bool
-    /// VT-d ECAP.MHMV (default 15).
-    public var maxHandleMask: Int
+    private var handleMask: UInt8
     /// `vt-d` for Intel; `amd-128` (GA, Linux's default where the IOMMU has it) or `amd-32`.
     public var format: IRTEFormat
 
+    /// VT-d: 2 to 65536 (default 65536); AMD: 256, 512 (default) or 2048.
+    public var entriesPerTable: Int { Int(entries) }
+    /// VT-d ECAP.MHMV (default 15).
+    public var maxHandleMask: Int { Int(handleMask) }
+
+    private enum CodingKeys: String, CodingKey { case kind, entries = "entriesPerTable", extendedInterruptMode, handleMask = "maxHandleMask", format }
+
+    /// Out-of-range sizes and masks are clamped into their fields' widths; `validate` then
+    /// refuses them (the service refuses them earlier, naming the member).
     public init(kind: DomainKind, entriesPerTable: Int? = nil, extendedInterruptMode: Bool = true,
                 maxHandleMask: Int = 15, format: IRTEFormat? = nil) {
         self.kind = kind
-        self.entriesPerTable = entriesPerTable ?? (kind == .intelIR ? InterruptRemappingDomain.intelTableEntries : 512)
+        let entries = entriesPerTable ?? (kind == .intelIR ? InterruptRemappingDomain.intelTableEntries : 512)
+        self.entries = UInt32(clamping: entries)
         self.extendedInterruptMode = kind == .intelIR ? extendedInterruptMode : true
-        self.maxHandleMask = maxHandleMask
+        self.handleMask = UInt8(clamping: maxHandleMask)
         self.format = kind == .intelIR ? .vtd : (format ?? .amd128)
     }
 }
 
-/// An IRQ's state at a remapping level (`struct intel_ir_data` / `struct amd_ir_data`).
-public struct RemappingLevel: Hashable, Sendable, Codable {
-    /// The table (AMD: the requester id whose table holds the entry; VT-d: 0).
-    public let table: UInt32
-    /// The block's first entry (VT-d: the handle, `irte_index`; AMD: the allocation's index).
-    public let base: UInt32
-    /// The IRQ's place in its block (VT-d: the sub-handle; AMD: added to `base`).
-    public let offset: UInt32
-    /// log2 of the block's entries (VT-d `irte_mask`; 0 for one IRQ).
-    public let order: UInt8
-    /// The remapped-mode entry the driver keeps (`irte_entry` / `entry`): what activation and
-    /// leaving posted mode write.
-    public internal(set) var cached: RemappingEntry
-    /// The entry as it is in the table now.
-    public internal(set) var hardware: RemappingEntry
-    /// The vCPU the entry posts to (VT-d posted mode, `IRQ_POSTING`); nil in remapped mode.
-    public internal(set) var posted: PostedTarget?
-
-    package init(table: UInt32, base: UInt32, offset: UInt32, order: UInt8, cached: RemappingEntry,
-                 hardware: RemappingEntry, posted: PostedTarget? = nil) {
-        self.table = table
-        self.base = base
-        self.offset = offset
-        self.order = order
-        self.cached = cached
-        self.hardware = hardware
-        self.posted = posted
+/// An IRQ's state at a remapping level (`struct intel_ir_data` / `struct amd_ir_data`), kept
+/// in 32 bytes: every IRQ level of every hierarchy is as large as the largest level state,
+/// so this one must not be larger than the others. The entry the table holds is not stored
+/// but derived: it is always one of the all-zero entry, the cached entry, AMD's
+/// allocated-but-unwritten marker, or the posted entry built from the cached one.
+public struct RemappingLevel: Hashable, Sendable {
+    /// What the table holds for this IRQ.
+    enum Written: UInt8, Hashable, Sendable {
+        /// All zero (VT-d: never activated, or deactivated).
+        case cleared
+        /// The cached remapped entry.
+        case cached
+        /// AMD `set_allocated`'s marker (`IRTE_ALLOCATED`, or vector 0xFF in GA mode).
+        case marker
+        /// The VT-d posted entry for `posted`.
+        case posted
     }
 
+    private let tableKey: UInt16
+    private let baseIndex: UInt16
+    private let blockOffset: UInt8
+    /// log2 of the block's entries (VT-d `irte_mask`; 0 for one IRQ).
+    public let order: UInt8
+    public let format: IRTEFormat
+    var written: Written
+    private var cachedLow: UInt64
+    private var cachedHigh: UInt64
+    /// A posted target: bit 63 set, bit 62 urgent, bits 61:54 the vector, bits 45:0 the
+    /// descriptor's address bits 51:6 (x86 physical addresses have at most 52 bits). 0: none.
+    private var postedWord: UInt64
+
+    /// A new IRQ's level: the table holds `written` (`.cleared` or `.marker`).
+    init(table: UInt32, base: UInt32, offset: UInt32, order: UInt8, cached: RemappingEntry, written: Written) {
+        tableKey = UInt16(truncatingIfNeeded: table)
+        baseIndex = UInt16(truncatingIfNeeded: base)
+        blockOffset = UInt8(truncatingIfNeeded: offset)
+        self.order = order
+        format = cached.format
+        self.written = written
+        cachedLow = cached.low
+        cachedHigh = cached.high
+        postedWord = 0
+    }
+
+    /// A level as a snapshot states it; nil when `hardware` is none of the entries the table
+    /// can hold for it (see the type's doc comment), or the numbers do not fit.
+    package init?(table: UInt32, base: UInt32, offset: UInt32, order: UInt8, cached: RemappingEntry,
+                  hardware: RemappingEntry, posted: PostedTarget?) {
+        guard table <= 0xFFFF, base <= 0xFFFF, offset <= 0xFF, order <= 16, hardware.format == cached.format,
+              posted.map({ RemappingLevel.canPost($0) && cached.format == .vtd }) ?? true else { return nil }
+        self.init(table: table, base: base, offset: offset, order: order, cached: cached, written: .cleared)
+        if let posted {
+            post(posted)
+        } else if hardware == cached {
+            written = .cached
+        } else if hardware == .amdAllocatedMarker(format), format != .vtd {
+            written = .marker
+        } else if hardware != .zero(format) {
+            return nil
+        }
+        guard self.hardware == hardware else { return nil }
+    }
+
+    /// Whether a posted-interrupt descriptor can be stored: 64-byte aligned, below 2^52.
+    static func canPost(_ target: PostedTarget) -> Bool {
+        target.descriptor & 0x3F == 0 && target.descriptor >> 52 == 0
+    }
+
+    /// The table (AMD: the requester id whose table holds the entry; VT-d: 0).
+    public var table: UInt32 { UInt32(tableKey) }
+    /// The block's first entry (VT-d: the handle, `irte_index`; AMD: the allocation's index).
+    public var base: UInt32 { UInt32(baseIndex) }
+    /// The IRQ's place in its block (VT-d: the sub-handle; AMD: added to `base`).
+    public var offset: UInt32 { UInt32(blockOffset) }
     /// The entry's index in its table.
     public var index: UInt32 { base + offset }
+
+    /// The remapped-mode entry the driver keeps (`irte_entry` / `entry`): what activation and
+    /// leaving posted mode write.
+    public internal(set) var cached: RemappingEntry {
+        get { RemappingEntry(format: format, low: cachedLow, high: cachedHigh) }
+        set {
+            cachedLow = newValue.low
+            cachedHigh = newValue.high
+        }
+    }
+
+    /// The vCPU the entry posts to (VT-d posted mode, `IRQ_POSTING`); nil in remapped mode.
+    public var posted: PostedTarget? {
+        guard postedWord >> 63 == 1 else { return nil }
+        return PostedTarget(vector: Vector(rawValue: UInt8(truncatingIfNeeded: postedWord >> 54)),
+                            descriptor: (postedWord & 0x3FFF_FFFF_FFFF) << 6, urgent: postedWord >> 62 & 1 == 1)
+    }
+
+    /// The entry as it is in the table now.
+    public var hardware: RemappingEntry {
+        switch written {
+        case .cleared: .zero(format)
+        case .cached: cached
+        case .marker: .amdAllocatedMarker(format)
+        case .posted: posted.map { cached.vtdPosted(to: $0) } ?? cached
+        }
+    }
+
+    /// The table now holds the cached entry (and the IRQ is not posted).
+    mutating func writeCached() {
+        written = .cached
+        postedWord = 0
+    }
+
+    /// The table now holds zeros (and the IRQ is not posted).
+    mutating func clear() {
+        written = .cleared
+        postedWord = 0
+    }
+
+    /// The table now holds the posted entry for `target` (`canPost(target)` holds).
+    mutating func post(_ target: PostedTarget) {
+        written = .posted
+        postedWord = 1 << 63 | (target.urgent ? 1 << 62 : 0) | UInt64(target.vector.rawValue) << 54 | (target.descriptor >> 6) & 0x3FFF_FFFF_FFFF
+    }
+}
+
+extension RemappingLevel: Codable {
+    private enum CodingKeys: String, CodingKey { case table, base, offset, order, cached, hardware, posted }
+
+    /// Encoded with the entry the table holds, so a snapshot reads as the table does.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(table, forKey: .table)
+        try container.encode(base, forKey: .base)
+        try container.encode(offset, forKey: .offset)
+        try container.encode(order, forKey: .order)
+        try container.encode(cached, forKey: .cached)
+        try container.encode(hardware, forKey: .hardware)
+        try container.encodeIfPresent(posted, forKey: .posted)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        guard let level = RemappingLevel(
+            table: try container.decode(UInt32.self, forKey: .table), base: try container.decode(UInt32.self, forKey: .base),
+            offset: try container.decode(UInt32.self, forKey: .offset), order: try container.decode(UInt8.self, forKey: .order),
+            cached: try container.decode(RemappingEntry.self, forKey: .cached),
+            hardware: try container.decode(RemappingEntry.self, forKey: .hardware),
+            posted: try container.decodeIfPresent(PostedTarget.self, forKey: .posted)) else {
+            throw DecodingError.dataCorruptedError(forKey: .hardware, in: container,
+                                                   debugDescription: "the entry is none the table can hold for this IRQ, or a number is out of range")
+        }
+        self = level
+    }
 }

@@ -17,9 +17,11 @@ extension System {
         if let target, target.descriptor & 0x3F != 0 {
             throw .invalidPostedDescriptor(address: target.descriptor, reason: "a posted-interrupt descriptor is 64-byte aligned (the IRTE holds address bits 63:6)")
         }
+        if let target, !RemappingLevel.canPost(target) {
+            throw .invalidPostedDescriptor(address: target.descriptor, reason: "an x86 physical address has at most 52 bits (MAXPHYADDR)")
+        }
         guard irq.activated else { throw .irqNotActivated(system: name, virq: virq) }
-        state.hardware = target.map { state.cached.vtdPosted(to: $0) } ?? state.cached
-        state.posted = target
+        if let target { state.post(target) } else { state.writeCached() }
         irq.levels[depth].state = .remapped(state)
         record(.irteWritten(table: nil, index: state.index, entry: state.hardware), virq: virq)
     }

@@ -60,21 +60,20 @@ public struct RemappingView: Hashable, Sendable, Codable {
 extension System {
     /// The remapping entry of `irq`, when its hierarchy has a remapping level.
     func remappingView(of irq: borrowing IRQDescriptor) -> RemappingView? {
-        for level in irq.levels {
-            guard case .remapped(let state) = level.state else { continue }
-            // Name and kind read in place: a copy of the domain would retain its tables.
-            let facts: (name: DomainName, kind: DomainKind)? = withDomains { domains in
-                guard level.domain.index < domains.count, let name = domains[level.domain.index]?.name,
-                      let kind = domains[level.domain.index]?.state.kind else { return nil }
-                return (name, kind)
-            }
-            guard let (name, kind) = facts else { return nil }
-            let intel = kind == .intelIR
-            return RemappingView(domain: name, kind: kind, table: intel ? nil : state.table, index: state.index,
-                                 handle: intel ? state.base : nil, subhandle: intel ? state.offset : nil,
-                                 mode: state.posted == nil ? "remapped" : "posted", entry: state.hardware, posted: state.posted)
+        // A remapping domain is always the parent of the pci-msi level (its children are
+        // pci-msi domains, its parent the vector domain): only depth 1 is looked at.
+        guard irq.levels.count > 2, case .remapped(let state) = irq.levels[1].state else { return nil }
+        let id = irq.levels[1].domain
+        // Name and kind read in place: a copy of the domain would retain its tables.
+        let facts: (name: DomainName, kind: DomainKind)? = withDomains { domains in
+            guard id.index < domains.count, let name = domains[id.index]?.name, let kind = domains[id.index]?.state.kind else { return nil }
+            return (name, kind)
         }
-        return nil
+        guard let (name, kind) = facts else { return nil }
+        let intel = kind == .intelIR
+        return RemappingView(domain: name, kind: kind, table: intel ? nil : state.table, index: state.index,
+                             handle: intel ? state.base : nil, subhandle: intel ? state.offset : nil,
+                             mode: state.posted == nil ? "remapped" : "posted", entry: state.hardware, posted: state.posted)
     }
 }
 

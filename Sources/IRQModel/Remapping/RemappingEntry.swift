@@ -20,9 +20,13 @@ public enum IRTEFormat: String, Hashable, Sendable, Codable, CaseIterable, Custo
 /// The field accessors read the layout of `format`; the builders are the kernel's
 /// (`prepare_irte`, `irte_prepare`, `irte_ga_prepare`, `intel_ir_set_vcpu_affinity`).
 public struct RemappingEntry: Hashable, Sendable, Codable {
-    public let format: IRTEFormat
+    // The words first, the format last: 17 bytes, so that an event carrying an entry stays
+    // within the size of the largest other event.
     public internal(set) var low: UInt64
     public internal(set) var high: UInt64
+    public let format: IRTEFormat
+
+    private enum CodingKeys: String, CodingKey { case format, low, high }
 
     package init(format: IRTEFormat, low: UInt64, high: UInt64) {
         self.format = format

@@ -209,9 +209,10 @@ extension LevelState: JSONDirectEncodable, JSONDirectDecodable {
                   let order = level.next("order")?.canonicalInteger(UInt8.self),
                   let cachedValue = level.next("cached"), let cached = RemappingEntry(canonicalJSON: cachedValue),
                   let hardwareValue = level.next("hardware"), let hardware = RemappingEntry(canonicalJSON: hardwareValue),
-                  let posted = level.optional("posted", PostedTarget.init(canonicalJSON:)), level.isAtEnd else { return nil }
-            self = .remapped(RemappingLevel(table: table, base: base, offset: offset, order: order, cached: cached,
-                                            hardware: hardware, posted: posted))
+                  let posted = level.optional("posted", PostedTarget.init(canonicalJSON:)), level.isAtEnd,
+                  let state = RemappingLevel(table: table, base: base, offset: offset, order: order, cached: cached,
+                                             hardware: hardware, posted: posted) else { return nil }
+            self = .remapped(state)
         default:
             return nil
         }
