@@ -61,7 +61,7 @@ public struct InterruptRemappingDomain: Hashable, Sendable, Codable {
     }
 
     /// The entries in use, over every table.
-    public var usedEntries: Int { tables.values.reduce(0) { $0 + $1.setCount } }
+    public var usedEntries: Int { unitTable.setCount + deviceTables.values.reduce(0) { $0 + $1.setCount } }
 
     private enum CodingKeys: String, CodingKey { case kind, format, entriesPerTable, extendedInterruptMode, maxHandleMask, tables }
 

@@ -53,11 +53,11 @@ extension System {
             case .unchanged:
                 // The vector domain answered IRQ_SET_MASK_OK without moving: a remapping
                 // level still rewrites its entry, as intel_ir_set_affinity does.
-                if depth > 1 { reconfigureRemapping(&irq, below: depth, context: context) }
+                reconfigureRemapping(&irq, below: depth, context: context)
                 return
             case .moved(let recompose, let effects):
                 record(effects, virq: irq.virq)
-                if depth > 1, reconfigureRemapping(&irq, below: depth, context: context) { return }
+                if reconfigureRemapping(&irq, below: depth, context: context) { return }
                 if recompose { composeAndWrite(&irq, context: &context) }
                 if !irq.masked { retargetIfHyperV(irq, context: context) }
                 return
@@ -67,18 +67,16 @@ extension System {
 
     /// A remapping level between the MSI level and the level that routed (`intel_ir_set_affinity`,
     /// `amd_ir_set_affinity`): it rewrites its table entry for the new vector and CPU and answers
-    /// `IRQ_SET_MASK_OK_DONE`, so the MSI level neither recomposes nor writes the device.
+    /// `IRQ_SET_MASK_OK_DONE`, so the MSI level neither recomposes nor writes the device. A
+    /// remapping domain is always the MSI level's parent, so only depth 1 is looked at.
     /// - Returns: whether such a level took the change.
     @discardableResult
     private mutating func reconfigureRemapping(_ irq: inout IRQDescriptor, below depth: Int, context: LevelContext) -> Bool {
-        for level in (1 ..< depth).reversed() {
-            guard case .remapped = irq.levels[level].state else { continue }
-            let effect = modifyDomain(irq.levels[level].domain) { domain in
-                domain.withRemapping { unit in unit.reconfigure(&irq, depth: level, context: context) }
-            }
-            if let effect = effect ?? nil { record(effect, virq: irq.virq) }
-            return true
+        guard depth > 1, case .remapped = irq.levels[1].state else { return false }
+        let effect = modifyDomain(irq.levels[1].domain) { domain in
+            domain.withRemapping { unit in unit.reconfigure(&irq, depth: 1, context: context) }
         }
-        return false
+        if let effect = effect ?? nil { record(effect, virq: irq.virq) }
+        return true
     }
 }

@@ -34,7 +34,7 @@ extension System {
         if let remapping {
             let selected = remapping.kind == .intelIR
                 ? RemappableMessage.vtdIndex(of: message)
-                : RemappableMessage.amdIndex(of: message, entriesPerTable: entriesPerTable(of: remapping.domain))
+                : RemappableMessage.amdIndex(of: message, entriesPerTable: entriesPerTable(of: irq.levels[1].domain))
             guard selected == remapping.index else { throw .messageNotRouted(message) }
             if let posted = remapping.posted {
                 vector = posted.vector
@@ -48,9 +48,12 @@ extension System {
                               vector: vector, hwirq: irq.levels.last?.hwirq ?? HardwareIRQ(rawValue: 0), remapping: remapping)
     }
 
-    private func entriesPerTable(of name: DomainName) -> Int {
-        guard let id = try? domainID(name), case .remapping(let unit) = domain(id).state else { return 0 }
-        return unit.entriesPerTable
+    /// The table size of the remapping domain `id` (read in place, without a copy of its tables).
+    private func entriesPerTable(of id: DomainID) -> Int {
+        withDomains { domains in
+            guard id.index < domains.count, case .remapping(let unit)? = domains[id.index]?.state else { return 0 }
+            return unit.entriesPerTable
+        }
     }
 
     /// The CPU whose APIC ID is `apicID`.
